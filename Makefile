@@ -1,0 +1,27 @@
+# Two commands for a newcomer: `make demo` (set up and run the main job) and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv test bench demo clean browser
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { P=$$(tools/find-python) && echo "creating $(VENV) with $$P" && "$$P" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium and its driver for the browser pass; installed when missing and root.
+browser:
+	@tools/install-browser
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
