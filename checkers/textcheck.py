@@ -1,0 +1,138 @@
+"""Text judgements shared by every format: alt text quality, link text, file links.
+
+Word lists cover the alliance's ten languages (English, Spanish, Finnish, German, Italian, French,
+Greek, Bulgarian, Romanian, Swedish) and live in `checkers/lexicon.yaml` so they can grow without
+code changes.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
+ALT_MAX = 125  # characters; Brickfield's img_alt_is_too_long and common screen-reader guidance
+
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "tif", "tiff", "emf", "wmf", "heic")
+FILE_EXTENSIONS = {
+    "pdf": "PDF", "doc": "Word", "docx": "Word", "odt": "OpenDocument text", "rtf": "RTF",
+    "ppt": "PowerPoint", "pptx": "PowerPoint", "odp": "OpenDocument presentation",
+    "xls": "Excel", "xlsx": "Excel", "ods": "OpenDocument spreadsheet", "csv": "CSV",
+    "zip": "ZIP", "rar": "RAR", "7z": "7-Zip", "gz": "archive", "tar": "archive",
+    "mp4": "video", "webm": "video", "mov": "video", "avi": "video", "mkv": "video", "m4v": "video",
+    "mp3": "audio", "wav": "audio", "ogg": "audio", "m4a": "audio", "flac": "audio",
+    "epub": "EPUB", "txt": "text file", "ipynb": "notebook",
+}
+
+
+@functools.cache
+def lexicon() -> dict[str, list[str]]:
+    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+
+
+def normalise(text: str | None) -> str:
+    """Lower case, accents kept (Greek and Bulgarian need them), punctuation and spaces folded."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = re.sub(r"[\s\u00a0]+", " ", text)
+    return text.strip(" \t\n.,;:!?¡¿…»«\"'()[]{}<>|-–—→←>")
+
+
+@functools.cache
+def _phrase_set(key: str) -> frozenset[str]:
+    return frozenset(normalise(p) for p in lexicon()[key])
+
+
+def is_non_descriptive_link(text: str | None) -> bool:
+    """'click here', 'read more', 'hier', 'lue lisää', 'εδώ'...: the text says nothing of the target."""
+    return normalise(text) in _phrase_set("link_non_descriptive")
+
+
+_URL = re.compile(r"^(https?://|ftp://|www\.)\S+$", re.IGNORECASE)
+
+
+def is_raw_url(text: str | None) -> bool:
+    t = (text or "").strip()
+    return bool(_URL.match(t)) and " " not in t
+
+
+def file_extension(url: str | None) -> str | None:
+    """The file type a URL points at, judged by the path's extension ('pdf', 'docx'...)."""
+    if not url:
+        return None
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return None
+    suffix = PurePosixPath(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FILE_EXTENSIONS else None
+
+
+def mentions_file_type(text: str | None, ext: str) -> bool:
+    """Does a link's text or description say what kind of file it opens?"""
+    t = normalise(text)
+    if not t:
+        return False
+    words = {ext, FILE_EXTENSIONS.get(ext, ext).casefold()}
+    words |= {w.casefold() for w in lexicon()["file_words_generic"]}
+    return any(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", t) for w in words if w)
+
+
+def mentions_new_window(text: str | None) -> bool:
+    t = normalise(text)
+    return any(p in t for p in _phrase_set("new_window"))
+
+
+def _file_stem(name: str) -> str:
+    base = PurePosixPath(unquote(urlsplit(name).path if "://" in name else name)).name
+    return base.rsplit(".", 1)[0] if "." in base else base
+
+
+def looks_like_file_name(alt: str, src: str | None = None) -> bool:
+    """'IMG_0234.JPG', 'chart.png', or the image's own file name (Brickfield img_alt_is_different)."""
+    a = alt.strip()
+    if not a:
+        return False
+    if re.fullmatch(r"[\w\-. ()]+\.(" + "|".join(IMAGE_EXTENSIONS) + r")", a, re.IGNORECASE):
+        return True
+    if src:
+        stem = _file_stem(src)
+        if stem and normalise(a) in {normalise(stem), normalise(PurePosixPath(unquote(src)).name)}:
+            return True
+    return False
+
+
+_CAMERA_NAME = re.compile(r"^(img|image|dsc|dscn|dcim|pic|photo|screenshot|screen shot|scan|clip)[\s_\-]*\d+$",
+                          re.IGNORECASE)
+
+
+def is_placeholder_alt(alt: str) -> bool:
+    """'image', 'photo', 'img_0234', 'picture 3', 'Bild', 'kuva'...: alt text that describes nothing."""
+    t = normalise(alt)
+    if not t:
+        return False
+    if t in _phrase_set("alt_placeholder") or _CAMERA_NAME.match(t):
+        return True
+    # "picture 3", "grafik 12": a placeholder word followed by a number.
+    m = re.fullmatch(r"(.+?)[\s_\-]*\d+", t)
+    return bool(m and normalise(m.group(1)) in _phrase_set("alt_placeholder"))
+
+
+def alt_problem(alt: str | None, src: str | None = None) -> str | None:
+    """Why a (non-empty) text alternative is not a description, or None when it may be one."""
+    if alt is None:
+        return None
+    if looks_like_file_name(alt, src):
+        return "the text alternative is a file name"
+    if is_placeholder_alt(alt):
+        return "the text alternative is a placeholder, not a description"
+    return None
+
+
+def alt_too_long(alt: str | None, limit: int = ALT_MAX) -> bool:
+    return bool(alt) and len(alt.strip()) > limit
