@@ -68,6 +68,9 @@ class Resource(Base):
     record: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ResourceRecord.to_dict()
     owner: Mapped[str | None] = mapped_column(String(200), index=True)  # author's login, for the API
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True from the moment the harvest says the record changed until a result for the new
+    # version is stored: a fetch that fails leaves it set, so the next sweep tries again.
+    stale: Mapped[bool] = mapped_column(Boolean, default=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     current_version_id: Mapped[int | None] = mapped_column(
@@ -110,6 +113,21 @@ class Sweep(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     checkpoint: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)                # token-free
+
+
+class SweepItem(Base):
+    """One resource to process in one sweep; the sweep is finished when none is pending."""
+    __tablename__ = "sweep_items"
+    __table_args__ = (UniqueConstraint("sweep_id", "resource_id"),
+                      Index("ix_sweep_items_state", "sweep_id", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done | error
+    outcome: Mapped[str | None] = mapped_column(String(20))  # checked|rechecked|unchanged|error
+    downloaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str | None] = mapped_column(Text)          # token-free
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Result(Base):
