@@ -1,0 +1,395 @@
+"""Shared ground for the PowerPoint and Word checkers: the archive guard, safe XML parsing, core
+properties into facts, and the alt-text, link-text and licence-clue judgements both formats use.
+
+An Office file is a ZIP archive of XML parts. Before python-pptx or python-docx sees one, the
+guard looks at the archive's directory (member count, declared sizes, compression ratios, names)
+and scans every XML part for a DOCTYPE: OOXML never needs one, and a DOCTYPE is how billion-laughs
+and external-entity attacks start. python-pptx and python-docx parse with
+`resolve_entities=False` (checked in 1.0 / 1.2), so the scan is a second wall, and it keeps the
+refusal message clear instead of letting a library choke somewhere deep.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from posixpath import normpath
+from typing import Any, Mapping
+
+from lxml import etree
+
+from checkers import textcheck
+from checkers.facts import ContentFacts, LicenceClue
+from checkers.findings import CANT_TELL, FAILED, Finding, unreadable
+
+NS = {
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
+    "v": "urn:schemas-microsoft-com:vml",
+    "o": "urn:schemas-microsoft-com:office:office",
+    "adec": "http://schemas.microsoft.com/office/drawing/2017/decorative",
+    "p14": "http://schemas.microsoft.com/office/powerpoint/2010/main",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "cust": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+}
+
+MAIN_TYPES = {
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+             "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml",
+             "application/vnd.openxmlformats-officedocument.presentationml.template.main+xml",
+             "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml",
+             "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml",
+             "application/vnd.ms-powerpoint.template.macroEnabled.main+xml"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+             "application/vnd.ms-word.document.macroEnabled.main+xml",
+             "application/vnd.ms-word.template.macroEnabledTemplate.main+xml"),
+}
+FORMAT_NAMES = {"pptx": "PowerPoint presentation", "docx": "Word document"}
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Limits for one archive; defaults fit real course material with room to spare."""
+    max_members: int = 5_000
+    max_total_bytes: int = 300 * 1024 * 1024     # uncompressed, all members (the libraries load all)
+    max_ratio: float = 100.0                     # uncompressed / compressed, per member ...
+    ratio_floor_bytes: int = 1024 * 1024         # ... counted only for members larger than this
+    max_xml_part_bytes: int = 64 * 1024 * 1024   # one XML part we (or the libraries) parse
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> "Caps":
+        """Caps can be tightened or loosened per sweep: options like `ooxml_max_members`."""
+        opts = options or {}
+        return cls(**{k: type(getattr(cls, k))(opts[f"ooxml_{k}"]) for k in cls.__dataclass_fields__
+                      if f"ooxml_{k}" in opts})
+
+
+class Refused(Exception):
+    """The archive is not opened: a cap was hit (cantTell) or the file is broken (failed)."""
+
+    def __init__(self, reason: str, outcome: str = FAILED):
+        super().__init__(reason)
+        self.reason, self.outcome = reason, outcome
+
+    def finding(self) -> Finding:
+        return unreadable(self.reason, outcome=self.outcome)
+
+
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                              load_dtd=False, dtd_validation=False, remove_blank_text=False)
+_DTD_MARKERS = tuple(m.encode(enc) for m in ("<!DOCTYPE", "<!ENTITY")
+                     for enc in ("utf-8", "utf-16-le", "utf-16-be"))
+
+
+_UCS4 = (b"\x00\x00\x00<", b"<\x00\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+_DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)")
+
+
+def has_dtd(xml: bytes) -> bool:
+    """A DOCTYPE or ENTITY declaration anywhere in a part.
+
+    XML spells both keywords in upper case, so a byte search in UTF-8 and UTF-16 finds them; any
+    other encoding (UCS-4, UTF-7, EBCDIC...) could hide them from the search, and no Office
+    program writes one, so such parts count as suspect too.
+    """
+    if xml.startswith(_UCS4):
+        return True
+    declared = _DECLARED.match(xml)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"utf-16", b"utf16"):
+        return True
+    return any(m in xml for m in _DTD_MARKERS)
+
+
+def parse_xml(xml: bytes, name: str = "part") -> etree._Element:
+    """Parse one part with entities, DTDs and the network off; a DOCTYPE is refused outright."""
+    if has_dtd(xml):
+        raise Refused(f"{name} declares a DOCTYPE or entities, or uses an unusual encoding "
+                      "(billion-laughs / external-entity attack pattern); the file was not opened")
+    try:
+        return etree.fromstring(xml, SAFE_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise Refused(f"{name} is not well-formed XML: {str(exc)[:120]}", FAILED) from None
+
+
+@dataclass
+class Package:
+    """An inspected archive: what the guard learnt, plus cached parts it parsed itself."""
+    data: bytes
+    zip: zipfile.ZipFile
+    names: list[str]
+    content_types: dict[str, str]       # part name (no leading slash) -> content type
+    main_part: str
+    raw: dict[str, bytes] = field(default_factory=dict)    # XML parts read during the scan
+    _parsed: dict[str, etree._Element | None] = field(default_factory=dict)
+
+    def xml(self, name: str) -> etree._Element | None:
+        """A part parsed safely, or None when it is absent."""
+        name = name.lstrip("/")
+        if name not in self._parsed:
+            if name not in self.names:
+                self._parsed[name] = None
+            else:
+                self._parsed[name] = parse_xml(self.raw.get(name) or self.zip.read(name), name)
+        return self._parsed[name]
+
+    def blob(self, name: str) -> bytes | None:
+        name = name.lstrip("/")
+        return self.zip.read(name) if name in self.names else None
+
+
+def _content_types(root: etree._Element, names: list[str]) -> dict[str, str]:
+    defaults = {d.get("Extension", "").lower(): d.get("ContentType", "")
+                for d in root.findall("ct:Default", NS)}
+    overrides = {o.get("PartName", "").lstrip("/"): o.get("ContentType", "")
+                 for o in root.findall("ct:Override", NS)}
+    out = {}
+    for n in names:
+        out[n] = overrides.get(n) or defaults.get(n.rsplit(".", 1)[-1].lower() if "." in n else "", "")
+    return out
+
+
+def _is_xml(name: str, content_type: str) -> bool:
+    return name.endswith((".xml", ".rels")) or content_type.endswith("xml")
+
+
+def inspect_archive(data: bytes, fmt: str, caps: Caps = Caps()) -> Package:
+    """Check an OOXML archive before anything opens it; raise Refused naming the cap or defect."""
+    label = FORMAT_NAMES[fmt]
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise Refused(f"the {label} is damaged (not a readable ZIP archive: {exc})") from None
+    if len(infos) > caps.max_members:
+        raise Refused(f"member count cap: the archive has {len(infos)} members "
+                      f"(cap {caps.max_members})", CANT_TELL)
+    names, seen, total = [], set(), 0
+    for info in infos:
+        name = info.filename
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in name.replace("\\", "/").split("/"):
+            raise Refused(f"unsafe member name {name[:80]!r} (absolute path or '..')")
+        if name in seen or normpath(name) in seen:
+            raise Refused(f"the {label} is damaged: member {name[:80]!r} appears twice")
+        seen.add(name)
+        if info.flag_bits & 0x1:
+            raise Refused(f"the {label} contains encrypted members; remove the password and check again")
+        total += info.file_size
+        if total > caps.max_total_bytes:
+            raise Refused(f"total uncompressed size cap: the members unpack to more than "
+                          f"{caps.max_total_bytes // (1024 * 1024)} MB", CANT_TELL)
+        if info.file_size > caps.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > caps.max_ratio:
+                raise Refused(f"compression ratio cap: member {name[:80]!r} unpacks {ratio:.0f}:1 "
+                              f"(cap {caps.max_ratio:.0f}:1; zip bomb pattern)", CANT_TELL)
+        if not name.endswith("/"):
+            names.append(name)
+    if "[Content_Types].xml" not in seen:
+        raise Refused(f"the {label} is damaged: [Content_Types].xml is missing")
+    try:
+        types_root = parse_xml(_read_capped(zf, "[Content_Types].xml", caps), "[Content_Types].xml")
+        content_types = _content_types(types_root, names)
+        main = _main_part(content_types, fmt)
+        pkg = Package(data=data, zip=zf, names=names, content_types=content_types, main_part=main)
+        for name in names:
+            if _is_xml(name, content_types.get(name, "")):
+                xml = _read_capped(zf, name, caps)
+                pkg.raw[name] = xml
+                if has_dtd(xml):
+                    raise Refused(f"{name} declares a DOCTYPE or entities, or uses an unusual "
+                                  "encoding (billion-laughs / external-entity attack pattern); "
+                                  "the file was not opened")
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise Refused(f"the {label} is damaged: {str(exc)[:160]}") from None
+    return pkg
+
+
+def _read_capped(zf: zipfile.ZipFile, name: str, caps: Caps) -> bytes:
+    info = zf.getinfo(name)
+    if info.file_size > caps.max_xml_part_bytes:
+        raise Refused(f"XML part size cap: {name} is {info.file_size // (1024 * 1024)} MB "
+                      f"(cap {caps.max_xml_part_bytes // (1024 * 1024)} MB)", CANT_TELL)
+    # zipfile never returns more than the declared size (a lying header fails the CRC check).
+    return zf.read(name)
+
+
+def _main_part(content_types: dict[str, str], fmt: str) -> str:
+    for name, ctype in content_types.items():
+        if ctype in MAIN_TYPES[fmt]:
+            return name
+    for other, types in MAIN_TYPES.items():
+        if other != fmt and any(c in types for c in content_types.values()):
+            raise Refused(f"the file is a {FORMAT_NAMES[other]}, not a {FORMAT_NAMES[fmt]}")
+    raise Refused(f"the {FORMAT_NAMES[fmt]} is damaged: its main part is missing")
+
+
+def open_guarded(data: bytes, fmt: str, options: Mapping[str, Any] | None = None) -> Package:
+    return inspect_archive(data, fmt, Caps.from_options(options))
+
+
+# --- core and custom properties --------------------------------------------------------------
+
+GENERIC_AUTHORS = {"python-docx", "python-pptx", "microsoft office user", "user", "admin",
+                   "administrator", "author", "unknown", "owner", "windows user"}
+
+
+def _text(root: etree._Element | None, path: str) -> str | None:
+    if root is None:
+        return None
+    el = root.find(path, NS)
+    value = (el.text or "").strip() if el is not None else ""
+    return value or None
+
+
+def split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in re.split(r"[;,]", value or "") if v.strip()]
+
+
+def core_properties(pkg: Package) -> dict[str, str | None]:
+    root = pkg.xml("docProps/core.xml")
+    return {
+        "title": _text(root, "dc:title"), "subject": _text(root, "dc:subject"),
+        "creator": _text(root, "dc:creator"), "keywords": _text(root, "cp:keywords"),
+        "description": _text(root, "dc:description"), "language": _text(root, "dc:language"),
+        "rights": _text(root, "dc:rights"), "created": _text(root, "dcterms:created"),
+        "modified": _text(root, "dcterms:modified"), "category": _text(root, "cp:category"),
+    }
+
+
+_LICENCE_PROP = re.compile(r"licen[cs]|rights|copyright|lizenz|licencia|licenza|lisenssi|licens", re.I)
+
+
+def custom_licence_values(pkg: Package) -> list[str]:
+    """Custom document properties named like a licence or rights statement."""
+    root = pkg.xml("docProps/custom.xml")
+    if root is None:
+        return []
+    out = []
+    for prop in root.findall("cust:property", NS):
+        if _LICENCE_PROP.search(prop.get("name", "")):
+            value = "".join(prop.itertext()).strip()
+            if value:
+                out.append(value)
+    return out
+
+
+def fill_core_facts(facts: ContentFacts, pkg: Package, fmt: str) -> dict[str, str | None]:
+    """Authors, keywords, dates, language and licence clues from the package properties.
+
+    cp:lastModifiedBy is who saved the file last, not an author, so it is left out.
+    """
+    core = core_properties(pkg)
+    facts.title = core["title"]
+    facts.language = core["language"]
+    for author in split_list(core["creator"]):
+        if author.casefold() not in GENERIC_AUTHORS and author not in facts.authors:
+            facts.authors.append(author)
+    facts.keywords = split_list(core["keywords"])
+    for key in ("created", "modified"):
+        if core[key]:
+            facts.dates[key] = core[key]
+    where = f"{fmt}:core"
+    for value in [core["rights"], *custom_licence_values(pkg)]:
+        if value:
+            facts.licences.append(LicenceClue(value, where, "url" if _CC_URL.search(value) else "text"))
+    for value in (core["description"], core["subject"], core["keywords"], core["category"]):
+        facts.licences.extend(licence_clues(value or "", where))
+    return core
+
+
+# --- licence clues in text ------------------------------------------------------------------
+
+_CC_URL = re.compile(r"https?://(?:www\.)?creativecommons\.org/(?:licenses|publicdomain)/[\w./\-]*", re.I)
+_CC_NAME = re.compile(r"\bCC[\s\-]?(?:BY(?:[\s\-](?:NC|SA|ND)){0,2}|0)(?:[\s\-]?\d\.\d)?\b"
+                      r"|\bCreative\s+Commons\b[^\n.;]{0,60}|\bpublic\s+domain\b", re.I)
+
+
+def licence_clues(text: str, where: str) -> list[LicenceClue]:
+    """Licence URLs and names (CC BY-SA 4.0, Creative Commons ..., CC0) quoted from text."""
+    out: list[LicenceClue] = []
+    seen: set[str] = set()
+    for m in _CC_URL.finditer(text):
+        if m.group(0) not in seen:
+            seen.add(m.group(0))
+            out.append(LicenceClue(m.group(0).rstrip("."), where, "url"))
+    for line in text.splitlines():
+        if _CC_NAME.search(line) and not _CC_URL.fullmatch(line.strip()):
+            value = line.strip()[:300]
+            if value not in seen:
+                seen.add(value)
+                out.append(LicenceClue(value, where, "text"))
+    return out
+
+
+def licence_link(url: str | None, where: str) -> LicenceClue | None:
+    if url and _CC_URL.match(url):
+        return LicenceClue(url, where, "url")
+    return None
+
+
+# --- alt text and decorative flag (DrawingML cNvPr / docPr) ---------------------------------
+
+def is_decorative(nv_props: etree._Element) -> bool:
+    """Office 365's "Mark as decorative": adec:decorative val="1" in the cNvPr/docPr extLst."""
+    for flag in nv_props.iterfind(".//adec:decorative", NS):
+        if flag.get("val", "0").strip().lower() in ("1", "true", "on"):
+            return True
+    return False
+
+
+def alt_text(nv_props: etree._Element) -> str:
+    """descr, else title: PowerPoint and Word show both as the alt text field(s)."""
+    return (nv_props.get("descr") or "").strip() or (nv_props.get("title") or "").strip()
+
+
+def judge_alt(nv_props: etree._Element, image_name: str | None = None) -> tuple[bool | None, str, str]:
+    """(outcome, message, alt) for one drawing object: True described/decorative, False not."""
+    if is_decorative(nv_props):
+        return True, "marked as decorative", ""
+    alt = alt_text(nv_props)
+    if not alt:
+        return False, "has no alternative text", alt
+    problem = textcheck.alt_problem(alt, image_name)
+    if problem:
+        return False, problem + f" ({alt!r}); alt text added from the file name counts as missing", alt
+    return True, "has alternative text", alt
+
+
+# --- link text ---------------------------------------------------------------------------------
+
+def judge_link_text(text: str, target: str | None) -> tuple[bool | None, str]:
+    """Link text must say where the link goes (WCAG 2.4.4, ACT aizyf1 in spirit)."""
+    t = " ".join(text.split())
+    if not t:
+        return False, "the link has no text"
+    if textcheck.is_raw_url(t):
+        return False, "the link text is a raw web address; screen readers spell it out"
+    if textcheck.is_non_descriptive_link(t):
+        return False, f"the link text {t!r} does not say where the link goes"
+    return True, "descriptive link text"
+
+
+def evidence_of(el: etree._Element, limit: int = 300) -> str:
+    """A short XML quote of an element, for a finding's evidence."""
+    xml = etree.tostring(el, encoding="unicode", with_tail=False)
+    return xml if len(xml) <= limit else xml[: limit - 1] + "…"
+
+
+LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def valid_language(tag: str | None) -> bool:
+    """A plausible BCP 47 tag (en, en-US, sr-Latn-RS); Office writes 'x-none' for 'no language'."""
+    return bool(tag and LANG_TAG.match(tag) and tag.lower() not in ("x-none", "und", "zxx"))
