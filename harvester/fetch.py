@@ -1,0 +1,358 @@
+"""The safe fetcher: every byte oerlint downloads goes through `Fetcher.fetch`.
+
+Rules it enforces (see README "Safe fetcher"):
+- only http and https; redirects followed by hand, each hop checked again, at most `max_redirects`;
+- the SSRF guard (harvester/netguard.py) at connection time, on the very address connected to;
+- connect and read timeouts, plus a total deadline that a watchdog enforces even against a server
+  that trickles one byte at a time;
+- a size cap counted while streaming to a temporary file (a lying or absent Content-Length does
+  not matter), with a sha256 of the body;
+- conditional GET (If-None-Match / If-Modified-Since) giving a 304 result;
+- per-host politeness: at most `per_host_concurrency` requests at once and `min_delay` seconds
+  between request starts, shared by all threads using this fetcher;
+- the shared RetryPolicy on 429/5xx, connection errors and timeouts, honouring Retry-After;
+- `secret_params` (a Moodle token) go into the request only, only to the origin they were given
+  for, and are scrubbed from every URL, message and log line (`redact`).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+
+from harvester.netguard import AddressGuard, AddressRefused, Watchdog, guarded_session
+from harvester.retry import RetryPolicy, is_retryable_status
+
+log = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK = 64 * 1024
+
+# --- Redaction ------------------------------------------------------------------------------------
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+MASK = "***"
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so `redact` scrubs it from any text, wherever the text comes from."""
+    if value and len(value) >= 4:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: object, extra: Iterable[str] = ()) -> str:
+    """`text` as a string with every registered secret (and its URL-encoded forms) masked."""
+    out = str(text)
+    with _secrets_lock:
+        secrets = set(_secrets)
+    secrets.update(s for s in extra if s)
+    for secret in sorted(secrets, key=len, reverse=True):
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            out = out.replace(form, MASK)
+    return out
+
+
+# --- Results and errors ---------------------------------------------------------------------------
+
+class FetchError(Exception):
+    """A fetch that failed; the message is already redacted and names the URL without secrets."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
+
+
+class BlockedAddress(FetchError):
+    """The SSRF guard refused the address (or the scheme)."""
+
+
+class TooLarge(FetchError):
+    """The body is larger than the fetcher's `max_bytes`."""
+
+
+@dataclass
+class FetchResult:
+    url: str                 # final URL after redirects (token-free)
+    status: int              # 200, or 304 when not modified
+    path: Path | None        # temp file with the body (None on 304); caller may delete it
+    size: int
+    sha256: str | None
+    media_type: str | None   # from Content-Type, parameters stripped
+    etag: str | None
+    last_modified: str | None
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes() if self.path is not None else b""
+
+    def discard(self) -> None:
+        """Delete the temporary body file (safe to call twice)."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+class _Retry(Exception):
+    """One attempt failed in a way the retry policy covers."""
+
+    def __init__(self, reason: str, retry_after: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass
+class _HostState:
+    slots: threading.BoundedSemaphore
+    lock: threading.Lock
+    next_start: float = 0.0
+
+
+# --- URL helpers ----------------------------------------------------------------------------------
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def strip_params(url: str, secrets: Mapping[str, str]) -> str:
+    """`url` without query parameters named like a secret or carrying a secret value."""
+    if not secrets:
+        return url
+    parts = urlsplit(url)
+    values = set(secrets.values())
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in secrets and v not in values]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _checked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BlockedAddress(f"refusing {url!r}: only http and https URLs are fetched")
+    if not parts.hostname:
+        raise FetchError(f"refusing {url!r}: no host")
+    return url
+
+
+def _media_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    value = content_type.split(";", 1)[0].strip().lower()
+    return value or None
+
+
+# --- The fetcher ----------------------------------------------------------------------------------
+
+class Fetcher:
+    def __init__(self, *, allow_private: bool = False, allowlist: Iterable[str] = (),
+                 max_bytes: int = 100 * 2**20, connect_timeout: float = 10, read_timeout: float = 30,
+                 total_timeout: float = 300, max_redirects: int = 5, retry: RetryPolicy | None = None,
+                 per_host_concurrency: int = 2, min_delay: float = 0.0,
+                 user_agent: str = "oerlint/0.1 (+accessibility checker)",
+                 tmp_dir: Path | None = None):
+        self.guard = AddressGuard(allow_private=allow_private, allowlist=tuple(allowlist))
+        self.max_bytes = max_bytes
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
+        self.max_redirects = max_redirects
+        self.retry = retry or RetryPolicy()
+        self.per_host_concurrency = max(1, per_host_concurrency)
+        self.min_delay = max(0.0, min_delay)
+        self.user_agent = user_agent
+        self.tmp_dir = Path(tmp_dir) if tmp_dir else None
+        self.retries = 0            # retries done so far, for harvest statistics
+        self._session = guarded_session(self.guard, pool_size=max(10, self.per_host_concurrency))
+        self._hosts: dict[str, _HostState] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Fetcher(max_bytes={self.max_bytes}, total_timeout={self.total_timeout})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+              secret_params: Mapping[str, str] | None = None, accept: str | None = None,
+              form: Mapping[str, str] | list[tuple[str, str]] | None = None) -> FetchResult:
+        """GET `url` (POST with `form` as body when given) and return the saved body or a 304.
+
+        `secret_params` are sent as query parameters on GET, as form fields on POST, and only to
+        the scheme+host+port of `url`: a redirect to another origin does not receive them.
+        """
+        secrets = dict(secret_params or {})
+        for value in secrets.values():
+            register_secret(value)
+        current = _checked_url(strip_params(url, secrets))
+        origin = _origin(current)
+        method = "GET" if form is None else "POST"
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"}
+        if accept:
+            headers["Accept"] = accept
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        deadline = time.monotonic() + self.total_timeout
+        with Watchdog(deadline) as watchdog:
+            for _hop in range(self.max_redirects + 1):
+                hop_secrets = secrets if _origin(current) == origin else {}
+                reply = self._hop(method, current, headers, hop_secrets, form, deadline, watchdog)
+                if isinstance(reply, FetchResult):
+                    return reply
+                status, location = reply
+                nxt = _checked_url(strip_params(urljoin(current, location), secrets))
+                if method == "POST" and status not in (307, 308):
+                    raise FetchError(f"{current} answered a POST with a redirect ({status}) to {nxt}; "
+                                     f"configure the final address instead")
+                log.debug("redirect %s -> %s", current, nxt)
+                current = nxt
+            raise FetchError(f"too many redirects (more than {self.max_redirects}) from {url}")
+
+    # --- one hop, with retries ---
+
+    def _hop(self, method, url, headers, secrets, form, deadline, watchdog):
+        host = urlsplit(url).netloc.lower()
+        attempts = max(1, self.retry.attempts)
+        with self._slot(host):
+            for attempt in range(1, attempts + 1):
+                self._wait_turn(host, deadline)
+                try:
+                    return self._exchange(method, url, headers, secrets, form, deadline, watchdog)
+                except _Retry as failure:
+                    if watchdog.expired:
+                        raise self._deadline_error(url) from None
+                    if attempt == attempts:
+                        raise FetchError(f"{failure.reason} for {url} after {attempts} attempts") from None
+                    wait = self.retry.delay(attempt, failure.retry_after)
+                    if time.monotonic() + wait > deadline:
+                        raise FetchError(f"{failure.reason} for {url}; the next retry (in {wait:.0f} s) "
+                                         f"would pass the {self.total_timeout:.0f} s deadline") from None
+                    with self._lock:
+                        self.retries += 1
+                    log.info("%s", redact(f"retrying {url} in {wait:.1f} s ({failure.reason})"))
+                    time.sleep(wait)
+        raise FetchError(f"no attempt made for {url}")
+
+    def _exchange(self, method, url, headers, secrets, form, deadline, watchdog):
+        remaining = max(0.001, deadline - time.monotonic())
+        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
+        params, data = (secrets or None), None
+        if method == "POST":
+            items = list(form.items()) if isinstance(form, Mapping) else list(form)
+            data, params = items + list(secrets.items()), None
+        try:
+            resp = self._session.request(method, url, params=params, data=data, headers=headers,
+                                         timeout=timeout, stream=True, allow_redirects=False)
+        except AddressRefused as exc:
+            raise BlockedAddress(f"{exc} (URL {url})") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retry(redact(f"connection failed: {_short(exc)}")) from None
+        except requests.RequestException as exc:
+            raise FetchError(f"request to {url} failed: {_short(exc)}") from None
+        with resp:
+            status = resp.status_code
+            if status in REDIRECT_STATUSES:
+                location = resp.headers.get("Location")
+                if not location:
+                    raise FetchError(f"{url} answered {status} without a Location header")
+                return status, location
+            if status == 304:
+                return FetchResult(url=url, status=304, path=None, size=0, sha256=None,
+                                   media_type=_media_type(resp.headers.get("Content-Type")),
+                                   etag=resp.headers.get("ETag") or headers.get("If-None-Match"),
+                                   last_modified=resp.headers.get("Last-Modified")
+                                   or headers.get("If-Modified-Since"))
+            if is_retryable_status(status):
+                raise _Retry(f"HTTP {status}", resp.headers.get("Retry-After"))
+            if not 200 <= status < 300:
+                raise FetchError(f"HTTP {status} for {url}")
+            return self._save(resp, url, watchdog)
+
+    def _save(self, resp: requests.Response, url: str, watchdog: Watchdog) -> FetchResult:
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise TooLarge(f"{url} is {int(declared)} bytes, more than the {self.max_bytes}-byte cap")
+        fd, name = tempfile.mkstemp(prefix="oerlint-fetch-", dir=self.tmp_dir)
+        path = Path(name)
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in resp.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise TooLarge(f"{url} exceeds the {self.max_bytes}-byte cap")
+                    digest.update(chunk)
+                    out.write(chunk)
+        except FetchError:
+            path.unlink(missing_ok=True)
+            raise
+        except (requests.RequestException, OSError) as exc:
+            path.unlink(missing_ok=True)
+            if watchdog.expired:
+                raise self._deadline_error(url) from None
+            raise _Retry(redact(f"download interrupted: {_short(exc)}")) from None
+        if watchdog.expired:   # the socket was cut just as the last chunk arrived
+            path.unlink(missing_ok=True)
+            raise self._deadline_error(url)
+        return FetchResult(url=url, status=resp.status_code, path=path, size=size,
+                           sha256=digest.hexdigest(),
+                           media_type=_media_type(resp.headers.get("Content-Type")),
+                           etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"))
+
+    def _deadline_error(self, url: str) -> FetchError:
+        return FetchError(f"{url} took longer than the {self.total_timeout:g} s total deadline")
+
+    # --- politeness ---
+
+    def _state(self, host: str) -> _HostState:
+        with self._lock:
+            state = self._hosts.get(host)
+            if state is None:
+                state = _HostState(threading.BoundedSemaphore(self.per_host_concurrency), threading.Lock())
+                self._hosts[host] = state
+            return state
+
+    @contextmanager
+    def _slot(self, host: str) -> Iterator[None]:
+        state = self._state(host)
+        with state.slots:
+            yield
+
+    def _wait_turn(self, host: str, deadline: float) -> None:
+        """Space request starts to one host by `min_delay`, across threads."""
+        if self.min_delay <= 0:
+            return
+        state = self._state(host)
+        with state.lock:
+            now = time.monotonic()
+            start = max(now, state.next_start)
+            state.next_start = start + self.min_delay
+        if start > deadline:
+            raise FetchError(f"politeness delay for {host} would pass the total deadline")
+        if start > now:
+            time.sleep(start - now)
+
+
+def _short(exc: BaseException) -> str:
+    """A one-line, redacted description of a requests/urllib3 exception."""
+    text = str(exc) or type(exc).__name__
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return redact(text)

@@ -1,0 +1,229 @@
+"""SSRF guard: which network addresses the fetcher may connect to.
+
+A harvested record can point anywhere (a Moodle URL module, an OAI `dc:identifier`, a redirect), so
+every connection is checked: the host is resolved with getaddrinfo and refused when ANY of its
+addresses is loopback, private, link-local, multicast, reserved or unspecified (IPv4-mapped and
+6to4/NAT64-embedded IPv4 forms included) — unless the operator allowed private addresses or
+allowlisted the address, its network (CIDR) or the host name.
+
+Refusing when any address is bad (not only the first) stops a name that answers with one public
+and one internal address from being used to reach the internal one on a retry.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import connection as _u3conn
+from urllib3 import connectionpool as _u3pool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util import connection as _u3util
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Ranges the ipaddress flags do not all cover (Python versions differ): carrier-grade NAT,
+# benchmarking, the IPv6 documentation and discard ranges, NAT64 well-known prefix.
+_EXTRA_BLOCKED = tuple(ipaddress.ip_network(n) for n in (
+    "100.64.0.0/10", "198.18.0.0/15", "192.0.0.0/24", "2001:db8::/32", "100::/64",
+))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class AddressRefused(Exception):
+    """Raised by `AddressGuard.check_host`; the fetcher turns it into `BlockedAddress`."""
+
+
+def blocked_reason(ip: IPAddress) -> str | None:
+    """Why this address must not be contacted, or None when it is an ordinary public address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            inner = blocked_reason(embedded)
+            return f"{inner} (embedded in IPv6)" if inner else None
+    for name in ("unspecified", "loopback", "link_local", "multicast", "private", "reserved"):
+        if getattr(ip, f"is_{name}"):
+            return name.replace("_", "-")
+    if any(ip in net for net in _EXTRA_BLOCKED if net.version == ip.version):
+        return "reserved"
+    if not ip.is_global:
+        return "not globally routable"
+    return None
+
+
+@dataclass
+class AddressGuard:
+    allow_private: bool = False
+    allowlist: Iterable[str] = ()
+    _networks: list[IPNetwork] = field(init=False, default_factory=list)
+    _hosts: set[str] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        for entry in self.allowlist:
+            entry = str(entry).strip()
+            if not entry:
+                continue
+            try:
+                self._networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                self._hosts.add(entry.lower().rstrip("."))
+
+    def address_allowed(self, ip: IPAddress) -> bool:
+        return self.allow_private or any(ip in net for net in self._networks if net.version == ip.version)
+
+    def check_ip(self, ip: IPAddress, host: str) -> None:
+        reason = blocked_reason(ip)
+        if reason and not self.address_allowed(ip):
+            raise AddressRefused(f"refusing to connect to {host} ({ip}): {reason} address")
+
+    def check_host(self, host: str, port: int) -> list[tuple]:
+        """Resolve `host` and return getaddrinfo entries, all checked; raise AddressRefused."""
+        name = host.lower().strip("[]").rstrip(".")
+        try:
+            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise OSError(f"cannot resolve {host}: {exc.strerror}") from None
+        if not infos:
+            raise OSError(f"cannot resolve {host}: no address")
+        if name in self._hosts:
+            return infos
+        for info in infos:
+            ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            self.check_ip(ip, host)
+        return infos
+
+
+# --- Transport: connections that check the address they connect to -------------------------------
+#
+# DNS rebinding: a name can resolve to a public address when checked and to 127.0.0.1 a moment
+# later when the HTTP library resolves it again. So the check is done where the socket is made:
+# the connection resolves the name once, checks every address and connects to one of those very
+# addresses (pinning). TLS still verifies the certificate against the host name, and the Host
+# header is untouched, because only the socket's peer address is chosen here.
+
+_current = threading.local()
+
+
+class Watchdog:
+    """Cuts a fetch off at its total deadline by shutting its socket down from a timer thread.
+
+    A read timeout only bounds the wait for ONE recv; a server sending a byte every few seconds
+    never trips it. Shutting the socket down makes the blocked read return at once.
+    """
+
+    def __init__(self, deadline: float):
+        self.deadline = deadline
+        self.expired = False
+        self._done = False
+        self._socks: list = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> "Watchdog":
+        _current.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._done = True   # a late timer must not cut a socket now back in the pool
+            self._socks.clear()
+        _current.watchdog = None
+
+    def attach(self, sock) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._socks.append(sock)
+            fire_now = self.expired
+        if fire_now:
+            self._shutdown(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            socks = list(self._socks)
+        for sock in socks:
+            self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _watch(sock) -> None:
+    watchdog = getattr(_current, "watchdog", None)
+    if watchdog is not None:
+        watchdog.attach(sock)
+
+
+class _GuardedConnectionMixin:
+    guard: AddressGuard  # set on the per-fetcher subclass
+
+    def _new_conn(self):
+        try:
+            infos = self.guard.check_host(self.host, self.port)
+        except AddressRefused:
+            raise
+        except OSError as exc:
+            raise NewConnectionError(self, str(exc)) from None
+        last_error: Exception | None = None
+        for family, socktype, proto, _name, addr in infos:
+            try:
+                sock = _u3util.create_connection(
+                    (addr[0], addr[1]), self.timeout,
+                    source_address=self.source_address, socket_options=self.socket_options)
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out (connect timeout={self.timeout})") from exc
+            except OSError as exc:
+                last_error = exc
+                continue
+            _watch(sock)
+            return sock
+        raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}")
+
+    def getresponse(self, *args, **kwargs):
+        _watch(self.sock)   # after connect and TLS: the socket the response is read from
+        return super().getresponse(*args, **kwargs)
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose connection pools only open guarded, watchdog-aware sockets."""
+
+    def __init__(self, guard: AddressGuard, **kwargs):
+        self._guard = guard
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        attrs = {"guard": self._guard}
+        http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, _u3conn.HTTPConnection), attrs)
+        https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, _u3conn.HTTPSConnection), attrs)
+        http_pool = type("GuardedHTTPPool", (_u3pool.HTTPConnectionPool,), {"ConnectionCls": http_conn})
+        https_pool = type("GuardedHTTPSPool", (_u3pool.HTTPSConnectionPool,), {"ConnectionCls": https_conn})
+        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+
+
+def guarded_session(guard: AddressGuard, pool_size: int = 10) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False   # an environment proxy would connect for us, past the guard
+    adapter = GuardedAdapter(guard, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
