@@ -11,7 +11,8 @@ import sys
 
 import click
 
-COMMAND_MODULES = ("sweeps.cli_check", "sweeps.cli_harvest", "sweeps.cli_sweep", "sweeps.cli_api")
+COMMAND_MODULES = ("sweeps.cli_check", "sweeps.cli_harvest", "sweeps.cli_sweep", "sweeps.cli_celery",
+                   "sweeps.cli_api")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,71 @@
+"""The embedded executor: one process, threads for I/O, the checkers' worker pool for parsing."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from sweeps.pipeline import Sweeper, SweepSettings
+
+
+def make_fetcher(source: Any):
+    from harvester.fetch import Fetcher
+    opts = source.options
+    allow = opts.get("allow_private", False)  # true, or a list of addresses/networks/hosts
+    return Fetcher(allow_private=allow is True,
+                   allowlist=tuple(allow) if isinstance(allow, list) else (),
+                   min_delay=float(opts.get("rate", 0.0) or 0.0),
+                   per_host_concurrency=int(opts.get("max_concurrency", 4) or 4))
+
+
+def make_pool():
+    from checkers.isolation import WorkerPool
+    return WorkerPool()
+
+
+def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool = False,
+              limit: int | None = None, since: str | None = None, threads: int = 4,
+              trigger: str = "manual", isolate: bool = True,
+              progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
+    """Run one whole sweep of `source` here; returns the finished sweep's counts.
+
+    `progress(kind, n)` is told of each harvested record ("harvested") and processed resource
+    ("processed"), for a progress bar.
+    """
+    fetcher = make_fetcher(source)
+    pool = make_pool() if isolate else None
+    try:
+        sweeper = Sweeper(source, settings, fetcher=fetcher, runner=pool.run if pool else None)
+        sweep_id = sweeper.start(trigger=trigger, executor="inprocess")
+        if sweep_id is None:
+            return {"status": "skipped", "reason": f"a sweep of {source.name} is already running"}
+        submitted: set[int] = set()
+        lock = threading.Lock()
+        slots = threading.BoundedSemaphore(threads * 4)  # keeps memory flat on huge harvests
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as executor:
+            def done(_future) -> None:
+                slots.release()
+                if progress:
+                    progress("processed", 1)
+
+            def submit(resource_id: int) -> None:
+                with lock:
+                    if resource_id in submitted:
+                        return
+                    submitted.add(resource_id)
+                slots.acquire()
+                executor.submit(sweeper.process, sweep_id, resource_id).add_done_callback(done)
+
+            for rid in sweeper.pending(sweep_id):
+                submit(rid)
+            sweeper.harvest(sweep_id, full=full, limit=limit, since=since, on_queued=submit,
+                            on_record=(lambda: progress("harvested", 1)) if progress else None)
+            for rid in sweeper.pending(sweep_id):  # anything queued outside the callbacks
+                submit(rid)
+        return sweeper.finish(sweep_id)
+    finally:
+        if pool is not None:
+            pool.close()
+        if hasattr(fetcher, "close"):
+            fetcher.close()
