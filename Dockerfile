@@ -10,7 +10,6 @@ COPY rules rules
 COPY store store
 COPY sweeps sweeps
 COPY reports reports
-COPY api api
 RUN pip install --no-cache-dir .
 RUN useradd --create-home oerlint
 USER oerlint
