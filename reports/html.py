@@ -85,9 +85,10 @@ def render_html(results: list[CheckResult], cat: Catalogue, *, many: bool, show_
     template = environment().get_template("report.html.j2")
     views = [_resource_view(i + 1, r, cat, show_passed) for i, r in enumerate(results)]
     title = f"{len(results)} resources" if many else results[0].resource
-    return template.render(
+    page = template.render(
         title=title, many=many, resources=views, palette=PALETTE, chart_width=CHART_WIDTH,
         dimensions=model.DIMENSIONS, version=tool_version(), ruleset=cat.version,
         generated=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         location_parts=model.location_parts, reference_list=model.reference_list,
         outcome_label=model.OUTCOME_LABEL)
+    return page.rstrip("\n") + "\n"
