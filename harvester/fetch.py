@@ -64,6 +64,25 @@ def redact(text: object, extra: Iterable[str] = ()) -> str:
     return out
 
 
+class RedactingFilter(logging.Filter):
+    """Masks registered secrets in log records (urllib3 logs every request line, query included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = record.getMessage()
+            cleaned = redact(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, ()
+        return True
+
+
+# Filters on a logger only see records created by that very logger, so each one that may print a
+# request URL gets its own.
+for _name in ("urllib3.connectionpool", "urllib3.connection", "urllib3.response", "urllib3.util.retry",
+              "requests", __name__):
+    logging.getLogger(_name).addFilter(RedactingFilter())
+
+
 # --- Results and errors ---------------------------------------------------------------------------
 
 class FetchError(Exception):
