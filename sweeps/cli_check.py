@@ -26,7 +26,6 @@ from rules.catalogue import SEVERITIES, Catalogue, catalogue
 from sweeps.cli import main
 
 PROGRESS_FROM = 4          # inputs from which a progress bar is shown on stderr
-SHIPPED_POLICIES = ("platform", "annex3")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -115,25 +114,14 @@ def load_metadata(path: str | None) -> dict[str, Any]:
 
 
 def resolve_policy(value: str) -> str:
-    """--policy: a shipped profile name, or a policy file (YAML/JSON) the licence check reads."""
-    path = Path(value)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists():
-        if not path.is_file():
-            raise UsageOrIOError(f"--policy {value}: no such policy file")
-        return str(path)
-    names = _policy_names()
-    if value not in names:
-        raise UsageOrIOError(f"--policy {value}: unknown policy (one of {', '.join(names)}, or a file)")
-    return value
-
-
-def _policy_names() -> tuple[str, ...]:
+    """--policy: a shipped profile name (platform, annex3) or a policy YAML file, validated now so
+    that a typo stops the run before any work."""
+    from checkers.licence_policy import PolicyError, load_policy
     try:
-        from checkers import licence
-    except ImportError:
-        return SHIPPED_POLICIES
-    names = getattr(licence, "POLICY_NAMES", None) or getattr(licence, "POLICIES", None)
-    return tuple(names) if names else SHIPPED_POLICIES
+        load_policy(value)
+    except PolicyError as exc:
+        raise UsageOrIOError(f"--policy: {exc}") from None
+    return value
 
 
 # ---------------------------------------------------------------- checking
@@ -286,7 +274,7 @@ def rules_command(fmt: str, annex_prefix: str | None, format_filter: tuple[str, 
     for annex, n in annex_counts(chosen, cat):
         click.echo(f"  {annex:<17} {n}")
     for label, prefix in (("Annex 2", "A2."), ("Annex 3", "A3.")):
-        click.echo(f"  {label} total      {sum(1 for r in chosen if r.annex.startswith(prefix))}")
+        click.echo(f"  {label + ' total':<17} {sum(1 for r in chosen if r.annex.startswith(prefix))}")
 
 
 def _paragraph(text: str, indent: str = "  ") -> str:
