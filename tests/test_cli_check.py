@@ -216,14 +216,32 @@ def test_output_writes_the_report_and_nothing_to_stdout(files, tmp_path):
     assert json.loads(target.read_text())["resource"] == str(deck)
 
 
-def test_metadata_file_is_accepted_and_validated(files, tmp_path):
+def outcome_of(data, rule):
+    return {f["outcome"] for f in data["findings"] if f["rule"] == rule}
+
+
+def test_metadata_reaches_the_licence_check(files, tmp_path):
     deck, _ = files
     meta = tmp_path / "meta.json"
     meta.write_text(json.dumps({"title": "Photosynthesis", "creators": ["Ada Lovelace"],
-                                "licence_statements": ["CC BY 4.0"], "language": "en"}))
+                                "licence_urls": ["https://creativecommons.org/licenses/by/4.0/"],
+                                "language": "en"}))
+    without = json.loads(run("check", deck, "--format", "json").stdout)
+    assert outcome_of(without, "licence-missing") == {"failed"}
     res = run("check", deck, "--metadata", meta, "--format", "json")
     assert res.exit_code == 0
-    assert json.loads(res.stdout)["resource"] == str(deck)
+    assert outcome_of(json.loads(res.stdout), "licence-missing") == {"passed"}
+
+
+def test_policy_reaches_the_licence_check(files, tmp_path):
+    deck, _ = files
+    meta = tmp_path / "nc.json"
+    meta.write_text(json.dumps({"creators": ["Ada Lovelace"],
+                                "licence_urls": ["https://creativecommons.org/licenses/by-nc-sa/4.0/"]}))
+    platform = json.loads(run("check", deck, "--metadata", meta, "--format", "json").stdout)
+    annex3 = json.loads(run("check", deck, "--metadata", meta, "--policy", "annex3", "--format", "json").stdout)
+    assert outcome_of(platform, "licence-discouraged") == {"failed"}   # NC is discouraged by default
+    assert outcome_of(annex3, "licence-discouraged") == {"passed"}     # Annex 3 asks for BY-NC-SA
 
 
 def one_line_error(res, *needles):
