@@ -1,0 +1,100 @@
+"""Video, audio and embedded third-party content (Annex 2 videos and third-party content;
+ACT eac66b/1ec09b for video, 2eb176 for audio, in spirit: a static check sees whether captions or
+a transcript are offered, not whether they are correct)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from checkers.htmldoc import Page
+
+RULES = ("video-captions", "audio-transcript", "video-embed-captions", "third-party-embed")
+
+_VIDEO_HOSTS = re.compile(r"(^|\.)(youtube\.com|youtube-nocookie\.com|youtu\.be|vimeo\.com|"
+                          r"dailymotion\.com|dai\.ly|ted\.com|panopto\.com|kaltura\.com|"
+                          r"vidyard\.com|wistia\.(com|net))$", re.IGNORECASE)
+# "transcript" in the alliance's languages (en, es, fi, de, it, fr, el, bg, ro, sv).
+_TRANSCRIPT = re.compile(
+    r"transcript|transcripción|transcripcion|litteraatti|litterointi|tekstivastine|transkript|"
+    r"trascrizione|transcription|απομαγνητοφώνηση|μεταγραφή|транскрипция|транскрипт|стенограма|"
+    r"transcriere|transkription|utskrift|text version|textversion|tekstiversio|versión en texto",
+    re.IGNORECASE)
+_CAPTION_KINDS = ("captions", "subtitles", "")
+
+
+def check(page: Page, base_url: str | None) -> None:
+    for video in page.by_tag["video"]:
+        if page.not_rendered(video):
+            continue
+        kinds = [(t.get("kind") or "").strip().lower() for t in video.iter("track")]
+        if any(k in _CAPTION_KINDS for k in kinds):  # a missing kind means subtitles
+            page.report("video-captions", True, "")
+        elif _transcript_nearby(page, video):
+            page.report("video-captions", None,
+                        "Video has no captions track, but a transcript seems to be offered nearby: "
+                        "check that it covers everything said and shown", video)
+        else:
+            page.report("video-captions", False,
+                        "Video has no captions or subtitles track and no transcript nearby", video)
+    for audio in page.by_tag["audio"]:
+        if page.not_rendered(audio):
+            continue
+        page.report("audio-transcript", _transcript_nearby(page, audio),
+                    "Audio has no transcript nearby (a link or text right before or after it)", audio)
+    own_host = _host(base_url) if base_url else None
+    for tag, attr in (("iframe", "src"), ("embed", "src"), ("object", "data")):
+        for el in page.by_tag.get(tag, ()):
+            if page.not_rendered(el):
+                continue
+            host = _host(el.get(attr) or "")
+            if not host or host == own_host:
+                continue
+            if _VIDEO_HOSTS.search(host):
+                page.report("video-embed-captions", None,
+                            f"Embedded video from {host}: verify that it has accurate captions "
+                            "(auto-generated ones are often wrong) or add a transcript", el)
+            else:
+                page.report("third-party-embed", None,
+                            f"Content embedded from {host}: assess the accessibility of this "
+                            "third-party service (look for its accessibility statement)", el)
+
+
+def _host(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "") or not parts.netloc:
+        return None
+    return (parts.hostname or "").lower() or None
+
+
+def _transcript_nearby(page: Page, el) -> bool:
+    """A transcript mention in the media element's own fallback content, its container, or the
+    two blocks before and after that container."""
+    if _TRANSCRIPT.search(page.text(el)):
+        return True
+    node = el
+    for _ in range(2):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        node = parent
+    candidates = [node]
+    sibling = node
+    for _ in range(2):
+        sibling = sibling.getnext()
+        if sibling is not None:
+            candidates.append(sibling)
+    sibling = node
+    for _ in range(2):
+        sibling = sibling.getprevious()
+        if sibling is not None:
+            candidates.append(sibling)
+    for block in candidates:
+        text = page.text(block)[:2000]
+        titles = " ".join(a.get("title") or "" for a in block.iter("a"))
+        hrefs = " ".join(a.get("href") or "" for a in block.iter("a"))
+        if _TRANSCRIPT.search(text + " " + titles + " " + hrefs):
+            return True
+    return False

@@ -1,0 +1,263 @@
+"""One parsed HTML page for the static checks: decoding with fallbacks, one lxml parse, one pass
+that files elements by tag, and lazy helpers (hidden?, accessible name, style, selector) that the
+rule modules share.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from collections import defaultdict
+
+import lxml.html
+from lxml import etree
+
+from checkers.accname import NameComputer, squash
+from checkers.css import UA_HIDDEN, StyleResolver
+from checkers.findings import Recorder, make_finding, CANT_TELL
+
+MAX_PROBLEMS_PER_RULE = 50   # findings per rule and page; the rest are summed in one finding
+MAX_DEPTH = 255              # libxml2 stops parsing deeper than this without XML_PARSE_HUGE
+ATTR_EVIDENCE = 60           # characters of each attribute value quoted as evidence
+
+# Tags the rule modules look up; one pass files every element of these kinds.
+FILED = ("img", "input", "area", "object", "embed", "svg", "iframe", "a", "h1", "h2", "h3", "h4",
+         "h5", "h6", "p", "div", "li", "ul", "ol", "table", "video", "audio", "style", "script",
+         "meta", "link", "title", "label", "u", "font", "blink", "marquee", "span", "b", "strong",
+         "i", "em", "br", "figure", "details", "html", "body", "main")
+
+_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{1,40})""", re.IGNORECASE)
+_FULL_DOC = re.compile(rb"<!doctype\s|<(?:html|head|body|title)[\s>/]", re.IGNORECASE)
+_CSS_IDENT = re.compile(r"^-?[_a-zA-Z][_a-zA-Z0-9-]*$")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+class PageError(ValueError):
+    """The bytes could not be made into a page at all."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding used: a BOM, else valid UTF-8, else the declared charset, else
+    Windows-1252 with replacement characters. Never raises for bad bytes."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name, errors="replace"), name
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    m = _CHARSET.search(data[:4096])
+    if m:
+        declared = m.group(1).decode("ascii", "replace").lower()
+        try:
+            if not codecs.lookup(declared).name.startswith("utf-16"):
+                return data.decode(declared), declared
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return data.decode("cp1252", errors="replace"), "windows-1252 (fallback)"
+
+
+def start_tag(el) -> str:
+    """`<img src="a.png" alt="">`: the element's start tag, attribute values shortened."""
+    if not isinstance(el.tag, str):
+        return ""
+    attrs = []
+    for key, value in list(el.attrib.items())[:10]:
+        value = value if len(value) <= ATTR_EVIDENCE else value[: ATTR_EVIDENCE - 1] + "…"
+        attrs.append(f'{key}="{value.replace(chr(34), "&quot;")}"')
+    return "<" + el.tag + (" " + " ".join(attrs) if attrs else "") + ">"
+
+
+class Page:
+    def __init__(self, data: bytes, fragment: bool | None = None):
+        text, self.encoding = decode(data)
+        if not text.strip():
+            raise PageError("the page is empty")
+        self.fragment = (not _FULL_DOC.search(data[:65536])) if fragment is None else bool(fragment)
+        parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                      no_network=True)
+        try:
+            self.root = lxml.html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+        except (etree.ParserError, ValueError) as exc:
+            raise PageError(f"no HTML could be read ({exc})") from None
+        self.truncated_depth = any("Excessive depth" in e.message for e in parser.error_log)
+        self.by_tag: dict[str, list] = defaultdict(list)
+        self.by_id: dict[str, object] = {}
+        self.with_role: list = []
+        self.with_lang: list = []
+        self.headings: list = []  # h1-h6 and role=heading, in document order
+        self.has_inline_style = False
+        filed = frozenset(FILED)
+        count = 0
+        for el in self.root.iter(etree.Element):
+            count += 1
+            tag = el.tag
+            if tag in filed:
+                self.by_tag[tag].append(el)
+                if tag in HEADING_TAGS:
+                    self.headings.append(el)
+            attrib = el.attrib
+            if attrib:
+                ident = attrib.get("id")
+                if ident and ident not in self.by_id:
+                    self.by_id[ident] = el
+                if "role" in attrib:
+                    self.with_role.append(el)
+                    if attrib["role"].strip().lower() == "heading" and tag not in HEADING_TAGS:
+                        self.headings.append(el)
+                if "lang" in attrib:
+                    self.with_lang.append(el)
+                if "style" in attrib:
+                    self.has_inline_style = True
+        self.element_count = count
+        # Keep what scripts and styles say, then drop them: their text is not page text.
+        self.style_texts = [el.text for el in self.by_tag["style"] if el.text]
+        self.jsonld_texts = [el.text for el in self.by_tag["script"]
+                             if el.text and "ld+json" in (el.get("type") or "").lower()]
+        etree.strip_elements(self.root, "script", "style", "template", with_tail=False)
+        self.body = self.root.find("body")
+        if self.body is None:
+            self.body = self.root
+        self._resolver: StyleResolver | None = None
+        self._aria_hidden: dict = {}
+        self._plain_hidden: dict = {}
+        self._names: NameComputer | None = None
+        self._words: int | None = None
+        self.rec: Recorder | None = None
+        self._problem_count: dict[str, int] = defaultdict(int)
+        self._overflow: dict[str, list] = {}
+
+    # -- styles and visibility -------------------------------------------------------------
+    @property
+    def has_css(self) -> bool:
+        return self.has_inline_style or bool(self.style_texts) or bool(self.by_tag.get("font"))
+
+    @property
+    def styles(self) -> StyleResolver:
+        if self._resolver is None:
+            self._resolver = StyleResolver(self.style_texts)
+        return self._resolver
+
+    def not_rendered(self, el) -> bool:
+        """display:none / visibility:hidden / the hidden attribute, here or above."""
+        if self.has_css:
+            return self.styles.style(el).hidden
+        memo = self._plain_hidden
+        cached = memo.get(el)
+        if cached is None:
+            parent = el.getparent()
+            cached = (el.tag in UA_HIDDEN or el.get("hidden") is not None
+                      or (parent is not None and self.not_rendered(parent)))
+            memo[el] = cached
+        return cached
+
+    def aria_hidden(self, el) -> bool:
+        memo = self._aria_hidden
+        cached = memo.get(el)
+        if cached is None:
+            parent = el.getparent()
+            cached = ((el.get("aria-hidden") or "").strip().lower() == "true"
+                      or (parent is not None and self.aria_hidden(parent)))
+            memo[el] = cached
+        return cached
+
+    def hidden(self, el) -> bool:
+        """Not in the accessibility tree: not rendered, or aria-hidden on it or an ancestor."""
+        return self.not_rendered(el) or self.aria_hidden(el)
+
+    # -- names -------------------------------------------------------------------------------
+    @property
+    def names(self) -> NameComputer:
+        if self._names is None:
+            labels: dict[str, list] = defaultdict(list)
+            for label in self.by_tag["label"]:
+                if label.get("for"):
+                    labels[label.get("for")].append(label)
+            self._names = NameComputer(self.by_id, self.hidden, labels)
+        return self._names
+
+    def name(self, el) -> str:
+        return self.names.name(el)
+
+    @property
+    def word_count(self) -> int:
+        if self._words is None:
+            self._words = len(" ".join(self.body.itertext()).split())
+        return self._words
+
+    def in_link(self, el) -> bool:
+        """Inside (or itself) a link with an href."""
+        node = el
+        while node is not None:
+            if node.tag == "a" and node.get("href") is not None:
+                return True
+            node = node.getparent()
+        return False
+
+    def text(self, el) -> str:
+        """Visible-ish text of an element (scripts and styles excluded), spaces folded."""
+        return squash(" ".join(t for t in el.itertext() if t))
+
+    # -- locations and recording ------------------------------------------------------------
+    def selector(self, el) -> str:
+        parts: list[str] = []
+        node = el
+        anchored = False
+        while node is not None and isinstance(node.tag, str):
+            tag = node.tag
+            if tag in ("html", "body"):
+                anchored = tag == "body" and not self.fragment
+                break
+            ident = node.get("id")
+            if ident and _CSS_IDENT.match(ident) and self.by_id.get(ident) is node:
+                parts.append("#" + ident)
+                break
+            parent = node.getparent()
+            if parent is None:
+                parts.append(tag)
+                break
+            before = sum(1 for _ in node.itersiblings(tag, preceding=True))
+            if before or next(node.itersiblings(tag), None) is not None:
+                parts.append(f"{tag}:nth-of-type({before + 1})")
+            else:
+                parts.append(tag)
+            if tag == "tr" and parent.tag == "table":
+                parts.append("tbody")  # browsers wrap bare rows in a tbody, libxml2 does not
+            node = parent
+        path = " > ".join(reversed(parts))
+        if anchored:
+            return "body > " + path if path else "body"
+        return path or str(el.tag)
+
+    def report(self, rule: str, outcome: bool | None, message: str, el=None, evidence: str | None = None) -> None:
+        """One test target: True passed, False failed, None cantTell. Past the per-rule cap
+        problems are only counted (the summary finding keeps the score honest enough and the
+        report readable)."""
+        rec = self.rec
+        if outcome is True:
+            rec.passed(rule)
+            return
+        self._problem_count[rule] += 1
+        if self._problem_count[rule] > MAX_PROBLEMS_PER_RULE:
+            self._overflow.setdefault(rule, [0, 0])[0 if outcome is False else 1] += 1
+            return
+        location = {}
+        if el is not None:
+            location = {"selector": self.selector(el), "line": el.sourceline}
+            if evidence is None:
+                evidence = start_tag(el)
+        if outcome is False:
+            rec.failed(rule, message, evidence=evidence, **location)
+        else:
+            rec.cant_tell(rule, message, evidence=evidence, **location)
+
+    def flush_overflow(self) -> None:
+        for rule, (failed, unsure) in self._overflow.items():
+            outcome = "failed" if failed else CANT_TELL
+            finding = make_finding(rule, outcome, f"{failed + unsure} more target(s) with the same problem "
+                                   f"(only the first {MAX_PROBLEMS_PER_RULE} are listed)")
+            finding.count = failed + unsure
+            self.rec.add(finding)
