@@ -10,6 +10,7 @@ refusal message clear instead of letting a library choke somewhere deep.
 """
 from __future__ import annotations
 
+import colorsys
 import io
 import re
 import zipfile
@@ -21,6 +22,7 @@ from typing import Any, Mapping
 from lxml import etree
 
 from checkers import textcheck
+from checkers.colour import NAMED
 from checkers.facts import ContentFacts, LicenceClue
 from checkers.findings import CANT_TELL, FAILED, Finding, unreadable
 
@@ -381,9 +383,12 @@ def judge_link_text(text: str, target: str | None) -> tuple[bool | None, str]:
     return True, "descriptive link text"
 
 
+_XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+
+
 def evidence_of(el: etree._Element, limit: int = 300) -> str:
-    """A short XML quote of an element, for a finding's evidence."""
-    xml = etree.tostring(el, encoding="unicode", with_tail=False)
+    """A short XML quote of an element (namespace declarations left out), for evidence."""
+    xml = _XMLNS.sub("", etree.tostring(el, encoding="unicode", with_tail=False))
     return xml if len(xml) <= limit else xml[: limit - 1] + "…"
 
 
@@ -393,3 +398,84 @@ LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 def valid_language(tag: str | None) -> bool:
     """A plausible BCP 47 tag (en, en-US, sr-Latn-RS); Office writes 'x-none' for 'no language'."""
     return bool(tag and LANG_TAG.match(tag) and tag.lower() not in ("x-none", "und", "zxx"))
+
+
+# --- DrawingML colours (PowerPoint text and fills; Word drawings use the same markup) ---------
+
+SCHEME_ALIASES = {"bg1": "lt1", "tx1": "dk1", "bg2": "lt2", "tx2": "dk2"}
+_COLOUR_TAGS = {f"{{{NS['a']}}}{t}" for t in ("srgbClr", "schemeClr", "sysClr", "prstClr", "scrgbClr", "hslClr")}
+
+
+def theme_colours(theme: etree._Element | None) -> dict[str, tuple[int, int, int]]:
+    """The theme's colour scheme: dk1, lt1, dk2, lt2, accent1..6, hlink, folHlink."""
+    out: dict[str, tuple[int, int, int]] = {}
+    if theme is None:
+        return out
+    scheme = theme.find(".//a:themeElements/a:clrScheme", NS)
+    for slot in (scheme if scheme is not None else ()):
+        if not isinstance(slot.tag, str):
+            continue
+        for el in slot:
+            rgb = colour_of(el, {}, {})
+            if rgb:
+                out[etree.QName(slot).localname] = rgb
+                break
+    return out
+
+
+def _hex(value: str | None) -> tuple[int, int, int] | None:
+    if value and re.fullmatch(r"[0-9A-Fa-f]{6}", value):
+        return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+    return None
+
+
+def colour_of(el: etree._Element, scheme: Mapping[str, tuple[int, int, int]],
+              clr_map: Mapping[str, str]) -> tuple[int, int, int] | None:
+    """An opaque sRGB colour for one DrawingML colour element, or None when it cannot be known.
+
+    lumMod/lumOff (the theme's "lighter 40%" variants) are applied in HSL as Office does;
+    other transforms (tint, shade, alpha < 100%...) make the colour unknown, so contrast is cantTell.
+    """
+    tag = etree.QName(el).localname
+    if tag == "srgbClr":
+        rgb = _hex(el.get("val"))
+    elif tag == "sysClr":
+        rgb = _hex(el.get("lastClr"))
+    elif tag == "schemeClr":
+        name = el.get("val", "")
+        name = clr_map.get(name, SCHEME_ALIASES.get(name, name))
+        rgb = scheme.get(name)
+    elif tag == "prstClr":
+        rgb = NAMED.get((el.get("val") or "").lower())
+    else:
+        rgb = None
+    if rgb is None:
+        return None
+    lum_mod, lum_off = 1.0, 0.0
+    for t in el:
+        if not isinstance(t.tag, str):
+            continue
+        name, val = etree.QName(t).localname, t.get("val", "")
+        if name == "lumMod" and val.isdigit():
+            lum_mod = int(val) / 100_000
+        elif name == "lumOff" and val.lstrip("-").isdigit():
+            lum_off = int(val) / 100_000
+        elif name == "alpha" and val.isdigit() and int(val) >= 100_000:
+            continue
+        else:
+            return None
+    if (lum_mod, lum_off) != (1.0, 0.0):
+        h, lum, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+        lum = max(0.0, min(1.0, lum * lum_mod + lum_off))
+        rgb = tuple(round(c * 255) for c in colorsys.hls_to_rgb(h, lum, s))  # type: ignore[assignment]
+    return rgb
+
+
+def colour_child(parent: etree._Element | None) -> etree._Element | None:
+    """The colour element inside a solidFill / fillRef / bgRef."""
+    if parent is None:
+        return None
+    for el in parent:
+        if el.tag in _COLOUR_TAGS:
+            return el
+    return None

@@ -1,0 +1,532 @@
+"""PowerPoint (.pptx) checker: Annex 2 accessibility rules and the facts for the Annex 3 checks.
+
+python-pptx opens the package (it resolves placeholder positions inherited from layouts and the
+relationships between parts); where it has no API (alt text, decorative flag, table merges,
+media, colours) the checker reads the shape XML directly with lxml paths. The archive guard in
+checkers/ooxml.py runs first, so python-pptx never sees a zip bomb or a DOCTYPE.
+"""
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from lxml import etree
+from pptx import Presentation
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+
+from checkers import ooxml
+from checkers.colour import contrast_ratio, required_ratio
+from checkers.facts import ContentFacts, LicenceClue
+from checkers.findings import Finding, Recorder, unreadable
+from checkers.ooxml import NS
+from checkers.textcheck import normalise
+
+RULES = ("pptx-slide-title-missing", "pptx-slide-title-duplicate", "pptx-image-alt", "pptx-chart-alt",
+         "pptx-table-header", "pptx-table-merged", "pptx-link-text", "pptx-reading-order",
+         "pptx-language", "pptx-media-captions", "pptx-text-contrast", "pptx-doc-title")
+
+GRAPHIC_KINDS = {
+    "http://schemas.openxmlformats.org/drawingml/2006/table": "table",
+    "http://schemas.openxmlformats.org/drawingml/2006/chart": "chart",
+    "http://schemas.openxmlformats.org/drawingml/2006/diagram": "SmartArt graphic",
+    "http://schemas.openxmlformats.org/presentationml/2006/ole": "embedded object",
+}
+MEDIA_TAGS = {"videoFile": "video", "quickTimeFile": "video", "audioFile": "audio", "wavAudioFile": "audio"}
+DEFAULT_TITLES = {"powerpoint presentation", "presentation", "untitled", "slide 1", "präsentation"}
+CAPTION_HANDLERS = (b"sbtl", b"subt", b"text", b"clcp")
+_A = f"{{{NS['a']}}}"
+_P = f"{{{NS['p']}}}"
+_R_ID = f"{{{NS['r']}}}id"
+_R_EMBED = f"{{{NS['r']}}}embed"
+_R_LINK = f"{{{NS['r']}}}link"
+
+
+def check_pptx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
+    facts = ContentFacts("pptx")
+    try:
+        pkg = ooxml.open_guarded(data, "pptx", getattr(ctx, "options", None))
+        prs = Presentation(io.BytesIO(data))
+    except ooxml.Refused as refused:
+        return [refused.finding()], facts
+    except Exception as exc:  # python-pptx on a damaged package: KeyError, ValueError, lxml errors
+        return [unreadable(f"the PowerPoint presentation is damaged: {type(exc).__name__}: "
+                           f"{str(exc)[:160]}")], facts
+    try:
+        return DeckCheck(prs, pkg, facts).run(), facts
+    except ooxml.Refused as refused:
+        return [refused.finding()], ContentFacts("pptx")
+    except Exception as exc:  # a part that python-pptx accepted but cannot be navigated
+        return [unreadable(f"the PowerPoint presentation could not be read: {type(exc).__name__}: "
+                           f"{str(exc)[:160]}")], ContentFacts("pptx")
+
+
+@dataclass
+class Placed:
+    """One top-level object of a slide, for the reading-order comparison."""
+    label: str
+    left: int
+    top: int
+    height: int
+
+
+class DeckCheck:
+    def __init__(self, prs, pkg: ooxml.Package, facts: ContentFacts):
+        self.prs, self.pkg, self.facts = prs, pkg, facts
+        self.rec = Recorder(RULES)
+        self.langs: Counter[str] = Counter()
+        self.text_seen = False
+        self.titles: dict[str, int] = {}
+        self._themes: dict[str, dict] = {}
+
+    def run(self) -> list[Finding]:
+        core = ooxml.fill_core_facts(self.facts, self.pkg, "pptx")
+        slides = list(self.prs.slides)
+        self.facts.pages = len(slides)
+        for number, slide in enumerate(slides, start=1):
+            self.check_slide(slide, number)
+        self.check_language(core)
+        self.check_doc_title(core)
+        self.facts.word_count = len(self.facts.text.split())
+        if not self.facts.title and self.facts.headings:
+            self.facts.title = self.facts.headings[0]
+        return self.rec.findings()
+
+    # --- one slide --------------------------------------------------------------------------
+
+    def check_slide(self, slide, number: int) -> None:
+        title = self.check_title(slide, number)
+        scheme = self.colour_context(slide)
+        background = self.slide_background(slide, scheme)
+        placed: list[Placed] = []
+        behind: list[tuple[int, int, int, int]] = []  # boxes of pictures/filled shapes so far
+        for shape in slide.shapes:
+            label = self.walk(shape, slide, number, scheme, background, behind)
+            box = _box(shape)
+            if label and box:
+                placed.append(Placed(label, box[0], box[1], box[3]))
+        self.check_reading_order(placed, slide, number)
+        self.collect_text(slide, title)
+        # Runs decide the language; paragraph-end and default marks only break ties.
+        for el in slide._element.iter(f"{_A}rPr", f"{_A}endParaRPr", f"{_A}defRPr"):
+            if el.get("lang"):
+                self.langs[el.get("lang")] += 1000 if el.tag == f"{_A}rPr" else 1
+
+    def check_title(self, slide, number: int) -> str:
+        shape = slide.shapes.title
+        text = " ".join((shape.text_frame.text if shape is not None and shape.has_text_frame else "").split())
+        if shape is None:
+            self.rec.failed("pptx-slide-title-missing", f"slide {number} has no title placeholder",
+                            slide=number)
+        elif not text:
+            self.rec.failed("pptx-slide-title-missing", f"slide {number} has an empty title",
+                            slide=number, selector=shape.name)
+        else:
+            self.rec.passed("pptx-slide-title-missing")
+            key = normalise(text)
+            if key in self.titles:
+                self.rec.failed("pptx-slide-title-duplicate",
+                                f"slide {number} has the same title as slide {self.titles[key]}: {text!r}",
+                                slide=number, evidence=text)
+            else:
+                self.titles[key] = number
+                self.rec.passed("pptx-slide-title-duplicate")
+            self.facts.headings.append(text)
+        return text
+
+    def walk(self, shape, slide, number: int, scheme, background, behind) -> str | None:
+        """Check one shape (recursing into groups); return its reading-order label, if it has content."""
+        el = shape._element
+        tag = etree.QName(el).localname
+        nv = el.find(".//p:cNvPr", NS)
+        name = nv.get("name", tag) if nv is not None else tag
+        if tag == "pic":
+            self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide))
+            self.check_media(el, slide, number, name)
+            self.licence_from_picture(nv, el, slide)
+            _add_box(behind, shape)
+            return None if ooxml.is_decorative(nv) else name
+        if tag == "graphicFrame":
+            uri = el.find(".//a:graphicData", NS)
+            kind = GRAPHIC_KINDS.get(uri.get("uri") if uri is not None else "", "graphic object")
+            if kind == "table":
+                self.check_table(el, number, name, slide)
+                return name
+            self.check_alt("pptx-chart-alt", nv, kind, slide, number)
+            return None if ooxml.is_decorative(nv) else name
+        if tag == "grpSp":
+            visual = el.find(".//p:pic", NS) is not None or any(
+                GRAPHIC_KINDS.get(g.get("uri"), "") != "table" for g in el.iterfind(".//a:graphicData", NS))
+            if visual:
+                self.check_alt("pptx-image-alt", nv, "group", slide, number)
+            for child in shape.shapes:
+                self.walk(child, slide, number, scheme, background, behind)
+            return name if visual or el.find(".//a:t", NS) is not None else None
+        if tag == "sp":
+            has_text = any((t.text or "").strip() for t in el.iterfind(".//a:t", NS))
+            if has_text:
+                self.check_links(el, slide, number, name)
+                self.check_contrast(el, shape, number, name, scheme, background, behind)
+            if el.find("p:spPr/a:solidFill", NS) is not None or el.find("p:spPr/a:blipFill", NS) is not None:
+                _add_box(behind, shape)
+            return f"{name} ({_snippet(el)})" if has_text else None
+        return None
+
+    def check_alt(self, rule: str, nv, kind: str, slide, number: int, image_name: str | None = None) -> None:
+        if nv is None:
+            self.rec.failed(rule, f"a {kind} on slide {number} has no properties (no alt text)", slide=number)
+            return
+        ok, why, alt = ooxml.judge_alt(nv, image_name)
+        name = nv.get("name", kind)
+        self.rec.outcome(rule, ok, f"{kind} {name!r} on slide {number} {why}", slide=number,
+                         selector=name, evidence=ooxml.evidence_of(nv))
+
+    def image_name(self, pic, slide) -> str | None:
+        blip = pic.find(".//a:blip", NS)
+        rid = blip.get(_R_EMBED) if blip is not None else None
+        if rid and rid in slide.part.rels and not slide.part.rels[rid].is_external:
+            return str(slide.part.rels[rid].target_partname)
+        return None
+
+    # --- tables -------------------------------------------------------------------------------
+
+    def check_table(self, frame, number: int, name: str, slide) -> None:
+        tbl = frame.find(".//a:tbl", NS)
+        if tbl is None:
+            return
+        rows = tbl.findall("a:tr", NS)
+        if len(rows) >= 2:
+            pr = tbl.find("a:tblPr", NS)
+            first_row = pr is not None and pr.get("firstRow") in ("1", "true")
+            self.rec.outcome("pptx-table-header", first_row,
+                             f"table {name!r} on slide {number} has no header row (Header Row option off)",
+                             slide=number, selector=name)
+        merged = [tc for tc in tbl.iterfind("a:tr/a:tc", NS)
+                  if int(tc.get("gridSpan", "1") or 1) > 1 or int(tc.get("rowSpan", "1") or 1) > 1
+                  or tc.get("hMerge") in ("1", "true") or tc.get("vMerge") in ("1", "true")]
+        if rows:
+            self.rec.outcome("pptx-table-merged", not merged,
+                             f"table {name!r} on slide {number} has {len(merged)} merged cell(s)",
+                             slide=number, selector=name,
+                             evidence=ooxml.evidence_of(merged[0], 160) if merged else None)
+        self.check_links(frame, slide, number, name)
+
+    # --- links --------------------------------------------------------------------------------
+
+    def check_links(self, el, slide, number: int, name: str) -> None:
+        """Runs that share one hlinkClick target in a paragraph form one link."""
+        for para in el.iterfind(".//a:p", NS):
+            links: list[list] = []  # [rId, text]
+            for run in para.iterfind("a:r", NS):
+                click = run.find("a:rPr/a:hlinkClick", NS)
+                rid = click.get(_R_ID) if click is not None else None
+                if rid is None:
+                    continue
+                text = "".join(t.text or "" for t in run.iterfind("a:t", NS))
+                if links and links[-1][0] == rid:
+                    links[-1][1] += text
+                else:
+                    links.append([rid, text])
+            for rid, text in links:
+                target = self.link_target(slide, rid)
+                ok, why = ooxml.judge_link_text(text, target)
+                self.rec.outcome("pptx-link-text", ok, f"link on slide {number}: {why}", slide=number,
+                                 selector=name, evidence=f"{text.strip()} -> {target or rid}")
+
+    def link_target(self, slide, rid: str) -> str | None:
+        rels = slide.part.rels
+        if not rid or rid not in rels:
+            return None
+        rel = rels[rid]
+        if rel.is_external:
+            target = rel.target_ref
+            if target not in self.facts.links:
+                self.facts.links.append(target)
+            clue = ooxml.licence_link(target, "pptx:text")
+            if clue and clue not in self.facts.licences:
+                self.facts.licences.append(clue)
+            return target
+        return str(rel.target_partname)
+
+    # --- media --------------------------------------------------------------------------------
+
+    def check_media(self, pic, slide, number: int, name: str) -> None:
+        nv_pr = pic.find("p:nvPicPr/p:nvPr", NS)
+        if nv_pr is None:
+            return
+        kind, rids = None, []
+        for child in nv_pr.iter():
+            if not isinstance(child.tag, str):
+                continue
+            local = etree.QName(child).localname
+            if local in MEDIA_TAGS:
+                kind = MEDIA_TAGS[local]
+                rids.append(child.get(_R_LINK) or child.get(_R_EMBED))
+            elif local == "media" and child.tag.startswith("{http://schemas.microsoft.com/office/powerpoint"):
+                rids.append(child.get(_R_EMBED) or child.get(_R_LINK))
+        if kind is None:
+            return
+        rels = slide.part.rels
+        embedded = [rels[r] for r in rids if r and r in rels and not rels[r].is_external]
+        if not embedded:
+            self.rec.cant_tell("pptx-media-captions", f"linked {kind} {name!r} on slide {number}: check "
+                               "its captions or transcript where it is stored", slide=number, selector=name)
+            return
+        if kind == "audio":
+            self.rec.cant_tell("pptx-media-captions", f"embedded audio {name!r} on slide {number} needs a "
+                               "transcript; check that the notes or slides give one", slide=number, selector=name)
+            return
+        if self.has_captions(slide, embedded):
+            self.rec.passed("pptx-media-captions")
+        else:
+            self.rec.failed("pptx-media-captions", f"embedded video {name!r} on slide {number} has no "
+                            "caption track (no .vtt part, no text track in the video)", slide=number,
+                            selector=name, evidence=str(embedded[0].target_partname))
+
+    def has_captions(self, slide, media_rels) -> bool:
+        for rel in slide.part.rels.values():
+            if rel.is_external:
+                continue
+            part_name = str(rel.target_partname).lower()
+            if part_name.endswith((".vtt", ".srt")) or "caption" in rel.reltype.lower():
+                return True
+        for rel in media_rels:
+            blob = rel.target_part.blob
+            for m in re.finditer(rb"hdlr", blob[:50_000_000]):
+                if blob[m.end() + 8: m.end() + 12] in CAPTION_HANDLERS:
+                    return True
+        return False
+
+    # --- reading order ------------------------------------------------------------------------
+
+    def check_reading_order(self, placed: list[Placed], slide, number: int) -> None:
+        if len(placed) < 2:
+            return
+        spoken = [p.label for p in placed]
+        visual = [p.label for p in visual_order(placed)]
+        if spoken == visual:
+            self.rec.passed("pptx-reading-order")
+        else:
+            self.rec.cant_tell("pptx-reading-order",
+                               f"slide {number}: screen readers read {_order(spoken)}; "
+                               f"on screen (top to bottom, left to right) it is {_order(visual)}",
+                               slide=number)
+
+    # --- contrast -----------------------------------------------------------------------------
+
+    def colour_context(self, slide):
+        """(theme colour scheme, colour map) for a slide: master clrMap unless the slide overrides it."""
+        master = slide.slide_layout.slide_master
+        key = str(master.part.partname)
+        if key not in self._themes:
+            try:
+                theme_part = master.part.part_related_by(RT.THEME)
+                theme = self.pkg.xml(str(theme_part.partname))
+            except KeyError:
+                theme = None
+            clr_map = master._element.find("p:clrMap", NS)
+            self._themes[key] = (ooxml.theme_colours(theme), dict(clr_map.attrib) if clr_map is not None else {},
+                                 theme)
+        scheme, clr_map, theme = self._themes[key]
+        override = slide._element.find("p:clrMapOvr/a:overrideClrMapping", NS)
+        if override is not None:
+            clr_map = dict(override.attrib)
+        return scheme, clr_map, theme
+
+    def slide_background(self, slide, scheme):
+        """The slide's solid background colour; None if it is a picture/gradient or unknown."""
+        colours, clr_map, theme = scheme
+        for owner in (slide, slide.slide_layout, slide.slide_layout.slide_master):
+            bg = owner._element.find("p:cSld/p:bg", NS)
+            if bg is None:
+                continue
+            solid = bg.find("p:bgPr/a:solidFill", NS)
+            if solid is not None:
+                return ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
+            ref = bg.find("p:bgRef", NS)
+            if ref is not None and theme is not None:
+                idx = int(ref.get("idx", "0") or 0)
+                styles = theme.find(".//a:fmtScheme/a:bgFillStyleLst", NS)
+                if idx >= 1001 and styles is not None and len(styles) > idx - 1001 \
+                        and etree.QName(styles[idx - 1001]).localname == "solidFill":
+                    return ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
+            return None
+        return (255, 255, 255)  # no background anywhere: PowerPoint shows white
+
+    def shape_fill(self, el, scheme):
+        """(known, colour): the shape's own solid fill; known=False for pictures/gradients."""
+        colours, clr_map, theme = scheme
+        sp_pr = el.find("p:spPr", NS)
+        if sp_pr is not None:
+            if sp_pr.find("a:noFill", NS) is not None:
+                return True, None
+            solid = sp_pr.find("a:solidFill", NS)
+            if solid is not None:
+                return True, ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
+            if any(sp_pr.find(f"a:{f}", NS) is not None for f in ("gradFill", "blipFill", "pattFill", "grpFill")):
+                return False, None
+        ref = el.find("p:style/a:fillRef", NS)
+        if ref is not None and int(ref.get("idx", "0") or 0) > 0:
+            styles = theme.find(".//a:fmtScheme/a:fillStyleLst", NS) if theme is not None else None
+            idx = int(ref.get("idx"))
+            if styles is not None and len(styles) >= idx and etree.QName(styles[idx - 1]).localname == "solidFill":
+                return True, ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
+            return False, None
+        return True, None
+
+    def check_contrast(self, el, shape, number: int, name: str, scheme, background, behind) -> None:
+        colours, clr_map, _ = scheme
+        runs = []
+        for run in el.iterfind(".//a:r", NS):
+            text = "".join(t.text or "" for t in run.iterfind("a:t", NS)).strip()
+            fill = run.find("a:rPr/a:solidFill", NS)
+            if text and fill is not None:
+                runs.append((run, text, fill))
+        if not runs:
+            return
+        known, bg = self.shape_fill(el, scheme)
+        where = dict(slide=number, selector=name)
+        if known and bg is None:
+            box = _box(shape)
+            if box is None or any(_overlap(box, other) for other in behind):
+                self.rec.cant_tell("pptx-text-contrast", f"text in {name!r} on slide {number} lies over a "
+                                   "picture or another shape: check its contrast", **where)
+                return
+            bg = background
+        if bg is None:
+            self.rec.cant_tell("pptx-text-contrast", f"text in {name!r} on slide {number} has a picture, "
+                               "gradient or theme background oerlint cannot measure", **where)
+            return
+        worst = None
+        for run, text, fill in runs:
+            fg = ooxml.colour_of(ooxml.colour_child(fill), colours, clr_map)
+            if fg is None:
+                self.rec.cant_tell("pptx-text-contrast", f"text colour of {text[:40]!r} on slide {number} "
+                                   "is a theme variant oerlint cannot resolve", evidence=ooxml.evidence_of(fill), **where)
+                return
+            r_pr = run.find("a:rPr", NS)
+            size = int(r_pr.get("sz")) / 100 if (r_pr.get("sz") or "").isdigit() else None
+            bold = r_pr.get("b") in ("1", "true")
+            ratio = contrast_ratio(fg, bg)
+            need = required_ratio(size, bold)
+            margin = ratio - need
+            if worst is None or margin < worst[0]:
+                worst = (margin, ratio, need, size, fg, text)
+        margin, ratio, need, size, fg, text = worst
+        evidence = f"#{_rgb_hex(fg)} on #{_rgb_hex(bg)}: {ratio:.2f}:1 (needs {need:g}:1) — {text[:60]}"
+        if margin >= 0:
+            self.rec.passed("pptx-text-contrast")
+        elif size is None and ratio >= 3.0:
+            self.rec.cant_tell("pptx-text-contrast", f"text in {name!r} on slide {number} reaches "
+                               f"{ratio:.2f}:1, enough only if it is large (size inherited, unknown)",
+                               evidence=evidence, **where)
+        else:
+            self.rec.failed("pptx-text-contrast", f"text in {name!r} on slide {number} has contrast "
+                            f"{ratio:.2f}:1, below {need:g}:1", evidence=evidence, **where)
+
+    # --- language, title, text ----------------------------------------------------------------
+
+    def check_language(self, core) -> None:
+        if not self.text_seen:
+            self.rec.evaluate("pptx-language")
+            return
+        for el in self.prs.part._element.iterfind(".//p:defaultTextStyle//a:defRPr", NS):
+            if el.get("lang"):
+                self.langs[el.get("lang")] += 1
+        valid = [(n, lang) for lang, n in self.langs.items() if ooxml.valid_language(lang)]
+        if core.get("language") and ooxml.valid_language(core["language"]):
+            valid.append((0, core["language"]))
+        if valid:
+            self.facts.language = self.facts.language or max(valid)[1]
+            self.rec.passed("pptx-language")
+        else:
+            found = ", ".join(sorted(self.langs)) or "none"
+            self.rec.failed("pptx-language", "the presentation's text has no (valid) language "
+                            f"(found: {found})")
+
+    def check_doc_title(self, core) -> None:
+        title = (core.get("title") or "").strip()
+        if not title:
+            self.rec.failed("pptx-doc-title", "the title property (File > Info > Title) is empty")
+        elif title.casefold() in DEFAULT_TITLES:
+            self.rec.failed("pptx-doc-title", f"the title property is a template default: {title!r}",
+                            evidence=title)
+        else:
+            self.rec.passed("pptx-doc-title")
+
+    def collect_text(self, slide, title: str) -> None:
+        parts = []
+        for para in slide._element.iterfind(".//a:p", NS):
+            line = "".join(t.text or "" for t in para.iter(f"{_A}t"))
+            if line.strip():
+                parts.append(line)
+        if slide.has_notes_slide:
+            notes = slide.notes_slide.notes_text_frame
+            if notes is not None and notes.text.strip():
+                parts.append(notes.text)
+        text = "\n".join(parts)
+        if text.strip():
+            self.text_seen = True
+            self.facts.add_text(text)
+            for clue in ooxml.licence_clues(text, "pptx:text"):
+                if clue not in self.facts.licences:
+                    self.facts.licences.append(clue)
+
+    def licence_from_picture(self, nv, pic, slide) -> None:
+        """A CC badge: a picture linked to a licence, or described as one."""
+        if nv is None:
+            return
+        click = nv.find("a:hlinkClick", NS)
+        if click is not None and click.get(_R_ID):
+            self.link_target(slide, click.get(_R_ID))
+        alt = ooxml.alt_text(nv)
+        if alt and ooxml.licence_clues(alt, "pptx:text"):
+            clue = LicenceClue(alt, "pptx:text", "badge")
+            if clue not in self.facts.licences:
+                self.facts.licences.append(clue)
+
+
+def visual_order(placed: list[Placed]) -> list[Placed]:
+    """Top to bottom, then left to right within a row: a shape joins a row when its top edge is
+    above the vertical middle of the row's first shape (so side-by-side columns share a row)."""
+    rows: list[list[Placed]] = []
+    for p in sorted(placed, key=lambda p: (p.top, p.left)):
+        if rows and p.top < rows[-1][0].top + rows[-1][0].height / 2:
+            rows[-1].append(p)
+        else:
+            rows.append([p])
+    return [p for row in rows for p in sorted(row, key=lambda p: p.left)]
+
+
+def _box(shape) -> tuple[int, int, int, int] | None:
+    try:
+        left, top, width, height = shape.left, shape.top, shape.width, shape.height
+    except (AttributeError, KeyError, ValueError):
+        return None
+    if None in (left, top, width, height):
+        return None
+    return int(left), int(top), int(width), int(height)
+
+
+def _add_box(boxes: list, shape) -> None:
+    box = _box(shape)
+    if box:
+        boxes.append(box)
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _snippet(el, limit: int = 30) -> str:
+    text = " ".join("".join(t.text or "" for t in el.iterfind(".//a:t", NS)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _order(labels: list[str]) -> str:
+    return " → ".join(f"{i}. {label}" for i, label in enumerate(labels, start=1))
+
+
+def _rgb_hex(rgb) -> str:
+    return "".join(f"{c:02X}" for c in rgb)
