@@ -1,0 +1,386 @@
+"""Word checker: for each rule, documents that must pass, fail (or cantTell) and be inapplicable.
+
+Documents are built by python-docx in tests/office_factory.py, with raw XML edits for what Word
+writes and python-docx has no API for (floating pictures, tblHeader, decorative flag, fields).
+"""
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+
+from checkers.docx import check_docx
+from checkers.engine import Context
+from tests import office_factory as f
+
+
+def run(doc):
+    findings, facts = check_docx(f.save(doc), Context(name="doc.docx"))
+    assert all(x.rule != "unreadable" for x in findings), [x.message for x in findings]
+    return findings, facts
+
+
+def outcome(doc, rule):
+    return set(f.results(run(doc)[0], rule))
+
+
+# --- headings ---------------------------------------------------------------------------------
+
+def test_long_document_with_headings_passes():
+    doc = f.document()
+    f.long_document(doc, ("Heading 1", "Heading 2"))
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-headings-missing") == ["passed"]
+    assert f.results(findings, "docx-heading-skipped") == ["passed"]
+    assert facts.headings == ["Section about light", "Section about light"]
+
+
+def test_long_document_without_headings_fails():
+    doc = f.document()
+    f.body(doc, 400)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-headings-missing")
+    assert bad.outcome == "failed" and "no paragraph formatted with a heading style" in bad.message
+
+
+def test_short_document_without_headings_is_inapplicable():
+    doc = f.document()
+    f.body(doc, 60)
+    assert outcome(doc, "docx-headings-missing") == {"inapplicable"}
+    assert outcome(doc, "docx-heading-skipped") == {"inapplicable"}
+
+
+def test_custom_style_based_on_a_heading_and_outline_level_count_as_headings():
+    doc = f.document()
+    custom = doc.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)
+    custom.base_style = doc.styles["Heading 1"]
+    doc.add_paragraph("Chapter one", style="Chapter Title")
+    f.body(doc, 200)
+    p = doc.add_paragraph("Outline-level paragraph")
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl xmlns:w="{f.W}" w:val="1"/>'))
+    f.body(doc, 200)
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-headings-missing") == ["passed"]
+    assert f.results(findings, "docx-heading-skipped") == ["passed"]
+    assert facts.headings == ["Chapter one", "Outline-level paragraph"]
+
+
+@pytest.mark.parametrize("levels, message", [(("Heading 1", "Heading 3"), "level 3 follows level 1"),
+                                             (("Heading 2",), "the first heading is level 2")])
+def test_skipped_heading_levels_fail(levels, message):
+    doc = f.document()
+    f.long_document(doc, levels)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-heading-skipped")
+    assert bad.outcome == "failed" and message in bad.message and bad.location.selector.startswith("paragraph ")
+
+
+# --- paragraphs that look like headings -------------------------------------------------------
+
+@pytest.mark.parametrize("make, why", [
+    (lambda p: setattr(p.runs[0], "bold", True), "entirely bold"),
+    (lambda p: setattr(p.runs[0].font, "size", f.Pt(18)), "large type"),
+])
+def test_bold_or_large_line_before_body_text_is_cant_tell(make, why):
+    doc = f.document()
+    p = doc.add_paragraph("Light reactions")
+    make(p)
+    f.body(doc, 60)
+    findings, _ = run(doc)
+    [doubt] = f.problems(findings, "docx-fake-heading")
+    assert doubt.outcome == "cantTell" and why in doubt.message and doubt.evidence == "Light reactions"
+
+
+def test_real_heading_and_plain_short_line_pass():
+    doc = f.document()
+    doc.add_paragraph("Light reactions", style="Heading 1")
+    f.body(doc, 30)
+    doc.add_paragraph("A short plain line")
+    f.body(doc, 30)
+    assert outcome(doc, "docx-fake-heading") == {"passed"}
+
+
+def test_fake_heading_inapplicable_with_only_body_text():
+    doc = f.document()
+    f.body(doc, 60)
+    assert outcome(doc, "docx-fake-heading") == {"inapplicable"}
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("items", [("• Light", "• Water"), ("- Light", "- Water"), ("1. Light", "2. Water"),
+                                   ("a) Light", "b) Water")])
+def test_typed_list_fails(items):
+    doc = f.document()
+    for item in items:
+        doc.add_paragraph(item)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-fake-list")
+    assert bad.outcome == "failed" and "2 paragraphs" in bad.message and items[0] in bad.evidence
+
+
+def test_list_formatting_passes():
+    doc = f.document()
+    for item in ("Light", "Water", "Carbon dioxide"):
+        doc.add_paragraph(item, style="List Bullet")
+    assert outcome(doc, "docx-fake-list") == {"passed"}
+
+
+def test_list_rule_inapplicable_without_lists_and_for_one_dash_line():
+    doc = f.document()
+    f.body(doc, 60)
+    doc.add_paragraph("- a single dash line is no list")
+    assert outcome(doc, "docx-fake-list") == {"inapplicable"}
+
+
+# --- pictures and charts ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [dict(descr="Leaf cross-section"), dict(decorative=True)])
+def test_described_or_decorative_picture_passes(kwargs):
+    doc = f.document()
+    f.doc_picture(doc, **kwargs)
+    assert outcome(doc, "docx-image-alt") == {"passed"}
+
+
+def test_picture_with_file_name_alt_fails():
+    doc = f.document()
+    f.doc_picture(doc)  # python-docx leaves the file name in descr
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-image-alt")
+    assert bad.outcome == "failed" and "file name" in bad.message and bad.location.selector == "Picture 1"
+
+
+def test_floating_picture_without_alt_fails():
+    doc = f.document()
+    f.make_floating(f.doc_picture(doc, ""))
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-image-alt")
+    assert bad.message.startswith("floating picture") and "no alternative text" in bad.message
+
+
+def test_floating_described_picture_passes():
+    doc = f.document()
+    f.make_floating(f.doc_picture(doc, "Leaf cross-section"))
+    assert outcome(doc, "docx-image-alt") == {"passed"}
+
+
+def test_picture_rule_inapplicable_without_pictures():
+    doc = f.document()
+    f.body(doc, 20)
+    assert outcome(doc, "docx-image-alt") == {"inapplicable"}
+
+
+def test_chart_alt_pass_fail_inapplicable():
+    doc = f.document()
+    f.doc_chart(doc, "Enrolment rose from 120 to 180")
+    assert outcome(doc, "docx-chart-alt") == {"passed"}
+    doc = f.document()
+    f.doc_chart(doc)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-chart-alt")
+    assert bad.outcome == "failed" and bad.message.startswith("chart 'Chart 1'")
+    assert outcome(f.document(), "docx-chart-alt") == {"inapplicable"}
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+def test_table_with_repeated_header_row_passes_all_table_rules():
+    doc = f.document()
+    f.doc_table(doc, header=True)
+    findings, _ = run(doc)
+    for rule in ("docx-table-header", "docx-table-merged", "docx-table-empty"):
+        assert f.results(findings, rule) == ["passed"], rule
+
+
+def test_table_without_header_row_fails():
+    doc = f.document()
+    f.doc_table(doc, header=False)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-table-header")
+    assert bad.outcome == "failed" and bad.location.selector == "table 1" and "Heading 0" in bad.evidence
+
+
+@pytest.mark.parametrize("kwargs", [dict(merge=True), dict(vmerge=True)])
+def test_merged_cells_fail(kwargs):
+    doc = f.document()
+    f.doc_table(doc, **kwargs)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-table-merged")
+    assert bad.outcome == "failed"
+
+
+def test_empty_row_fails_and_empty_cell_is_cant_tell():
+    doc = f.document()
+    f.doc_table(doc, rows=4, empty_row=True)
+    f.doc_table(doc, empty_cell=True)
+    findings, _ = run(doc)
+    row, cell = f.problems(findings, "docx-table-empty")
+    assert row.outcome == "failed" and "empty row(s) [4]" in row.message
+    assert cell.outcome == "cantTell" and cell.location.selector == "table 2"
+
+
+def test_table_rules_inapplicable_without_tables():
+    doc = f.document()
+    f.body(doc, 20)
+    findings, _ = run(doc)
+    for rule in ("docx-table-header", "docx-table-merged", "docx-table-empty"):
+        assert f.results(findings, rule) == ["inapplicable"], rule
+
+
+# --- links ------------------------------------------------------------------------------------
+
+def test_descriptive_link_passes_and_is_not_fake_link_text():
+    doc = f.document()
+    f.doc_link(doc, "the course handbook", "https://example.org/handbook")
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-link-text") == ["passed"]
+    assert f.results(findings, "docx-underline-blue") == ["passed"]  # "See " only; the link is exempt
+    assert facts.links == ["https://example.org/handbook"]
+
+
+@pytest.mark.parametrize("text", ["click here", "https://example.org/handbook", "hier klicken"])
+def test_unclear_link_text_fails(text):
+    doc = f.document()
+    f.doc_link(doc, text, "https://example.org/handbook")
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-link-text")
+    assert bad.outcome == "failed" and bad.evidence == f"{text} -> https://example.org/handbook"
+
+
+def test_hyperlink_field_is_a_link_too():
+    doc = f.document()
+    p = doc.add_paragraph("Read ")
+    for xml in ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+                '<w:r><w:instrText xml:space="preserve"> HYPERLINK "https://example.org/x" </w:instrText></w:r>',
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
+                '<w:r><w:t>here</w:t></w:r>',
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r>'):
+        p._p.append(parse_xml(xml.replace("<w:r>", f'<w:r xmlns:w="{f.W}">', 1)))
+    findings, facts = run(doc)
+    [bad] = f.problems(findings, "docx-link-text")
+    assert bad.evidence == "here -> https://example.org/x" and facts.links == ["https://example.org/x"]
+
+
+def test_link_rule_inapplicable_without_links():
+    assert outcome(f.document(), "docx-link-text") == {"inapplicable"}
+
+
+# --- language and title -----------------------------------------------------------------------
+
+def test_language_default_passes_and_is_a_fact():
+    doc = f.document()
+    f.doc_language(doc, "fi-FI")
+    f.body(doc, 20)
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-language") == ["passed"] and facts.language == "fi-FI"
+
+
+def test_run_level_language_is_enough():
+    doc = f.document()
+    f.doc_language(doc, None)
+    run_ = doc.add_paragraph().add_run("Hallo Welt")
+    run_._element.get_or_add_rPr().append(parse_xml(f'<w:lang xmlns:w="{f.W}" w:val="de-DE"/>'))
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-language") == ["passed"] and facts.language == "de-DE"
+
+
+@pytest.mark.parametrize("lang", [None, "x-none"])
+def test_missing_language_fails(lang):
+    doc = f.document()
+    f.doc_language(doc, lang)
+    f.body(doc, 20)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-language")
+    assert bad.outcome == "failed" and bad.refs["wcag"] == ["3.1.1"]
+
+
+def test_language_inapplicable_for_an_empty_document():
+    assert outcome(f.document(), "docx-language") == {"inapplicable"}
+
+
+@pytest.mark.parametrize("title, expected", [("Photosynthesis basics", "passed"), (None, "failed"),
+                                             ("Document", "failed")])
+def test_title_property(title, expected):
+    assert outcome(f.document(title), "docx-doc-title") == {expected}
+
+
+# --- underline, blue, colour only, contrast ----------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, how", [(dict(underline=True), "underlined"), (dict(colour="0000FF"), "blue")])
+def test_underlined_or_blue_non_link_text_fails(kwargs, how):
+    doc = f.document()
+    p = doc.add_paragraph("Remember: ")
+    f.coloured_run(p, "the deadline is Friday", **kwargs)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-underline-blue")
+    assert bad.outcome == "failed" and how in bad.message and "deadline" in bad.evidence
+
+
+def test_underline_blue_inapplicable_without_body_text():
+    doc = f.document()
+    doc.add_paragraph("Only a heading", style="Heading 1")
+    assert outcome(doc, "docx-underline-blue") == {"inapplicable"}
+
+
+def test_colour_alone_is_cant_tell_and_colour_with_bold_passes():
+    doc = f.document()
+    p = doc.add_paragraph("The answer ")
+    f.coloured_run(p, "42", "C00000")
+    p = doc.add_paragraph("The answer ")
+    f.coloured_run(p, "42", "C00000", bold=True)
+    findings, _ = run(doc)
+    assert sorted(f.results(findings, "docx-colour-only")) == ["cantTell", "passed"]
+    [doubt] = f.problems(findings, "docx-colour-only")
+    assert doubt.evidence == "#C00000: 42"
+
+
+def test_colour_only_inapplicable_without_coloured_words():
+    doc = f.document()
+    f.body(doc, 20)
+    assert outcome(doc, "docx-colour-only") == {"inapplicable"}
+
+
+@pytest.mark.parametrize("colour, shade, size, expected", [
+    ("000000", None, None, "passed"),
+    ("BBBBBB", None, None, "failed"),       # 1.9:1 on the white page
+    ("FFFFFF", "1F3864", None, "passed"),   # white on dark shading
+    ("808080", "404040", None, "failed"),
+    ("888888", None, 20, "passed"),         # 3.5:1 is enough for large text
+])
+def test_text_contrast(colour, shade, size, expected):
+    doc = f.document()
+    p = doc.add_paragraph()
+    f.coloured_run(p, "Key point", colour, shade=shade, size=size)
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-text-contrast") == [expected]
+    if expected == "failed":
+        [bad] = f.problems(findings, "docx-text-contrast")
+        assert bad.evidence.startswith(f"#{colour} on #")
+
+
+def test_contrast_inapplicable_without_explicit_colours():
+    doc = f.document()
+    f.body(doc, 20)
+    assert outcome(doc, "docx-text-contrast") == {"inapplicable"}
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+def test_facts_from_core_properties_body_and_footer():
+    doc = f.document("Photosynthesis basics")
+    props = doc.core_properties
+    props.author, props.keywords = "Ada Lovelace", "biology; plants"
+    doc.add_paragraph("Learning objectives: explain photosynthesis")
+    doc.sections[0].footer.paragraphs[0].text = "© 2024 INGENIUM, CC BY-NC-SA 4.0"
+    f.doc_link(doc, "licence deed", "https://creativecommons.org/licenses/by-nc-sa/4.0/")
+    findings, facts = run(doc)
+    assert facts.title == "Photosynthesis basics" and facts.authors == ["Ada Lovelace"]
+    assert facts.keywords == ["biology", "plants"]
+    assert "Learning objectives" in facts.text and "INGENIUM" in facts.text
+    clues = {(c.value, c.where, c.kind) for c in facts.licences}
+    assert ("© 2024 INGENIUM, CC BY-NC-SA 4.0", "docx:text", "text") in clues
+    assert ("https://creativecommons.org/licenses/by-nc-sa/4.0/", "docx:text", "url") in clues
+    assert facts.dates["created"]
+
+
+def test_generator_names_are_not_authors():
+    _, facts = run(f.document())  # python-docx's template says creator "python-docx"
+    assert facts.authors == []
