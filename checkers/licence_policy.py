@@ -93,8 +93,9 @@ def _parse(data: Any, path: Path) -> Policy:
                   source=str(data.get("source") or ""), path=str(path), **lists)
 
 
-@functools.cache
-def _load_file(path: str) -> Policy:
+@functools.lru_cache(maxsize=32)
+def _parse_file(path: str, mtime_ns: int) -> Policy:
+    """Parsed once per version of the file (the modification time is part of the key)."""
     p = Path(path)
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -103,6 +104,14 @@ def _load_file(path: str) -> Policy:
     except yaml.YAMLError as exc:
         raise PolicyError(f"{p.name}: not valid YAML: {exc}") from None
     return _parse(data, p)
+
+
+def _load_file(path: str) -> Policy:
+    try:
+        mtime = Path(path).stat().st_mtime_ns
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
+    return _parse_file(path, mtime)
 
 
 def load_policy(name_or_path: str | Path | None = None) -> Policy:
