@@ -171,7 +171,7 @@ class NameComputer:
         if tag == "svg":
             for child in el:
                 if child.tag == "title" or (isinstance(child.tag, str) and child.tag.endswith("}title")):
-                    return squash(child.text_content())
+                    return squash("".join(child.itertext()))
         return ""
 
     def _label_for(self, el, depth: int, visited: set) -> str:
@@ -195,9 +195,9 @@ class NameComputer:
         if el.tag == "select":
             for opt in el.iter("option"):
                 if opt.get("selected") is not None:
-                    return squash(opt.text_content())
+                    return squash("".join(opt.itertext()))
             first = next(el.iter("option"), None)
-            return squash(first.text_content()) if first is not None else ""
+            return squash("".join(first.itertext())) if first is not None else ""
         if el.tag == "textarea":
             return squash(el.text)
         return squash(el.get("value"))

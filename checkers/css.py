@@ -25,6 +25,7 @@ UA_ITALIC = frozenset({"i", "em", "cite", "var", "dfn", "address"})
 UA_UNDERLINE = frozenset({"u", "ins"})
 UA_HIDDEN = frozenset({"script", "style", "template", "head", "title", "meta", "link", "noscript",
                        "param", "datalist"})
+_UA_STYLED = UA_BOLD | UA_ITALIC | UA_UNDERLINE | UA_HIDDEN | frozenset(UA_FONT_EM)
 FONT_KEYWORDS_PX = {"xx-small": 9, "x-small": 10, "small": 13, "medium": 16, "large": 18,
                     "x-large": 24, "xx-large": 32, "xxx-large": 48}
 FONT_SIZE_ATTR_PX = {1: 10, 2: 13, 3: 16, 4: 18, 5: 24, 6: 32, 7: 48}  # <font size=N>
@@ -248,23 +249,32 @@ class StyleResolver:
         for rule in self.rules:
             self._index.setdefault(rule.key(), []).append(rule)
         self._cache: dict = {}
+        # tags that rules can match without a class or id (plus "*" rules, which match any tag)
+        self._match_any = ("any", "") in self._index
 
     def declared(self, el) -> dict[str, str]:
         """Cascade for one element: presentational attributes < rules by specificity < style."""
-        decls: dict[str, str] = dict(_presentational(el))
+        attrib = el.attrib
+        tag_rules = self._index.get(("tag", el.tag), ())
+        if not attrib and not tag_rules and not self._match_any:
+            return {}
+        decls: dict[str, str] = dict(_presentational(el)) if attrib else {}
         if self.rules:
-            candidates = list(self._index.get(("tag", el.tag), ()))
+            candidates = list(tag_rules)
             candidates += self._index.get(("any", ""), ())
-            ident = el.get("id")
-            if ident:
-                candidates += self._index.get(("id", ident), ())
-            for cls in (el.get("class") or "").split():
-                candidates += self._index.get(("class", cls), ())
-            matched = sorted({id(r): r for r in candidates if r.matches(el)}.values(),
-                             key=lambda r: (r.specificity, r.order))
-            for rule in matched:
-                decls.update(rule.declarations)
-        inline = el.get("style")
+            if attrib:
+                ident = attrib.get("id")
+                if ident:
+                    candidates += self._index.get(("id", ident), ())
+                for cls in (attrib.get("class") or "").split():
+                    candidates += self._index.get(("class", cls), ())
+            if candidates:
+                matched = [r for r in candidates if r.matches(el)]
+                if len(matched) > 1:
+                    matched = sorted({id(r): r for r in matched}.values(), key=lambda r: (r.specificity, r.order))
+                for rule in matched:
+                    decls.update(rule.declarations)
+        inline = attrib.get("style") if attrib else None
         if inline:
             decls.update(parse_declarations(inline[:10_000]))
         return decls
@@ -277,6 +287,9 @@ class StyleResolver:
         up = self.style(parent) if parent is not None else None
         decls = self.declared(el)
         tag = el.tag if isinstance(el.tag, str) else ""
+        if not decls and up is not None and tag not in _UA_STYLED and el.get("hidden") is None:
+            self._cache[el] = up  # nothing of its own: it looks exactly like its parent
+            return up
         display = decls.get("display", "").lower()
         not_rendered = bool(up and up.not_rendered) or display == "none" or tag in UA_HIDDEN or (
             el.get("hidden") is not None and display in ("", "none"))

@@ -77,6 +77,6 @@ def _page_rules(page: Page) -> None:
                     f"lang=\"{lang[:30]}\" is not a valid language tag (use e.g. \"en\", \"fi\", \"de-AT\")", html)
     titles = page.by_tag["title"]
     first = next((t for t in titles if t.getparent() is not None and t.getparent().tag != "svg"), None)
-    page.report("page-title", first is not None and bool((first.text_content() or "").strip()),
+    page.report("page-title", first is not None and bool("".join(first.itertext()).strip()),
                 "The page has no title (or an empty one): add a <title> that names the page",
                 first if first is not None else html)

@@ -33,7 +33,7 @@ def fill_facts(page: Page, facts: ContentFacts, base_url: str | None) -> None:
     root = page.root
     title = next((t for t in page.by_tag["title"]
                   if t.getparent() is not None and t.getparent().tag != "svg"), None)
-    facts.title = squash(title.text_content()) if title is not None else None
+    facts.title = squash("".join(title.itertext())) if title is not None else None
     if not facts.title:
         h1 = next(iter(page.by_tag["h1"]), None)
         facts.title = page.text(h1) if h1 is not None else None
@@ -147,9 +147,16 @@ def _text(page: Page, facts: ContentFacts) -> None:
     for el in body.iter(*BLOCKS):
         el.tail = "\n" + (el.tail or "")
     for el in body.xpath(".//*[@hidden]"):
-        if el.getparent() is not None:
-            el.drop_tree()
-    lines = [squash(line) for line in body.text_content().split("\n")]
+        parent = el.getparent()
+        if parent is not None:
+            # drop the element but keep the text that follows it
+            previous = el.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + (el.tail or "")
+            else:
+                parent.text = (parent.text or "") + (el.tail or "")
+            parent.remove(el)
+    lines = [squash(line) for line in "".join(body.itertext()).split("\n")]
     text = "\n".join(line for line in lines if line)
     facts.add_text(text)
     found = 0

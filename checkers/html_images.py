@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from checkers import textcheck
-from checkers.accname import PRESENTATIONAL, role_of
+from checkers.accname import PRESENTATIONAL, explicit_role, role_of
 from checkers.htmldoc import Page
 
 RULES = ("img-alt-missing", "img-alt-filename", "img-alt-placeholder", "img-alt-too-long",
@@ -58,8 +58,8 @@ def check(page: Page) -> None:
 def _image(page: Page, img) -> None:
     if page.not_rendered(img):
         return
-    if page.aria_hidden(img) or role_of(img) in PRESENTATIONAL:
-        _decorative(page, img)
+    marked = page.aria_hidden(img) or img.get("alt") == "" or explicit_role(img) in PRESENTATIONAL
+    if marked and _decorative(page, img):
         return
     name = page.name(img)
     src = img.get("src") or ""
@@ -81,13 +81,19 @@ def _image(page: Page, img) -> None:
                     "given in text (a linked or nearby description, or a data table)", img)
 
 
-def _decorative(page: Page, img) -> None:
-    """ACT 46ca7f: an image marked decorative must stay out of the accessibility tree."""
+def _decorative(page: Page, img) -> bool:
+    """ACT 46ca7f: an image marked decorative must stay out of the accessibility tree.
+    True when it does; False when aria-label(ledby) or focus expose it anyway (then it is
+    judged as an informative image too)."""
+    if page.aria_hidden(img):
+        page.report("img-decorative", True, "")
+        return True
     exposed = bool((img.get("aria-label") or "").strip() or (img.get("aria-labelledby") or "").strip())
-    focusable = img.get("tabindex") is not None and (img.get("tabindex") or "").strip() != "-1"
+    focusable = img.get("tabindex") is not None
     page.report("img-decorative", not (exposed or focusable),
                 "Image is marked decorative but is still exposed (aria-label or tabindex): "
                 "either describe it or remove those attributes", img)
+    return not (exposed or focusable)
 
 
 def _looks_complex(name: str, src: str) -> bool:

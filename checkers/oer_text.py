@@ -17,7 +17,7 @@ import yaml
 LEXICON_FILE = Path(__file__).with_name("oer_lexicon.yaml")
 
 # A DOI (10.prefix/suffix), an ISBN, "(Author, 2020)", "(Author et al. 2020: 12)", "Author (2020)".
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]+")
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s\"<>]*[^\s\"<>.,;:)\]]")
 _ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*(?=[\dX -]{10,17}\b)[\dX][\dX -]{8,15}[\dX]\b", re.IGNORECASE)
 _AUTHOR_YEAR = re.compile(
     r"\(\s*[A-ZÀ-ÖØ-ÞΑ-ΩА-Я][\w'’\-]+(?:\s+(?:et al\.?|and|&|und|y|ja|e|et|και|и|și|och)\s*"

@@ -1,0 +1,111 @@
+"""Bounds for checking untrusted PDFs: every loop over file content runs inside these caps.
+
+The isolated worker pool (checkers.isolation) adds memory and CPU limits around the process; these
+caps make the checker safe in-process too. A file that breaks a cap ends as one `unreadable`
+finding (cantTell) naming the cap, never as a hang, a crash or an exception.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
+
+import pikepdf
+
+
+@dataclass(frozen=True)
+class Caps:
+    max_bytes: int = 256 * 2**20        # the file itself
+    max_objects: int = 1_000_000        # the cross-reference table's /Size
+    max_depth: int = 256                # structure tree depth (real documents stay below ~40)
+    max_struct_items: int = 300_000     # structure elements and content items visited
+    max_stream_bytes: int = 32 * 2**20  # one content stream, decoded
+    max_total_stream_bytes: int = 256 * 2**20
+    max_forms: int = 2_000              # form XObjects inspected per document
+    max_page_objects: int = 100_000     # page objects (text runs, images...) per page
+    max_pages: int = 2_000              # pages whose content is inspected
+    text_pages: int = 50                # pages whose text is extracted for the Annex 3 heuristics
+    text_chars: int = 200_000
+    time_budget: float = 20.0           # seconds for the whole check
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any] | None) -> "Caps":
+        """Caps with overrides from `Context.options["pdf_caps"]` (a mapping of field → value)."""
+        given = dict((options or {}).get("pdf_caps") or {})
+        known = {f.name for f in fields(cls)}
+        return replace(cls(), **{k: v for k, v in given.items() if k in known})
+
+
+class CapExceeded(Exception):
+    """A bound was reached; `cap` names it for the finding."""
+
+    def __init__(self, cap: str, detail: str):
+        super().__init__(f"{cap}: {detail}")
+        self.cap, self.detail = cap, detail
+
+
+class Budget:
+    """The time budget plus the running total of decoded stream bytes."""
+
+    def __init__(self, caps: Caps):
+        self.caps = caps
+        self.deadline = time.monotonic() + caps.time_budget
+        self.stream_bytes = 0
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise CapExceeded("time budget", f"checking took longer than {self.caps.time_budget:g} s")
+
+    def add_stream(self, size: int, where: str) -> None:
+        if size > self.caps.max_stream_bytes:
+            raise CapExceeded("stream size", f"{where} decodes to more than "
+                                             f"{self.caps.max_stream_bytes // 2**20} MB")
+        self.stream_bytes += size
+        if self.stream_bytes > self.caps.max_total_stream_bytes:
+            raise CapExceeded("stream size", f"content streams decode to more than "
+                                             f"{self.caps.max_total_stream_bytes // 2**20} MB in total")
+
+
+# Worst expansion of a filter chain we do not decode ourselves (Flate tops out near 1:1032).
+_OPAQUE_RATIO = 1100
+
+
+def _filters(stream: pikepdf.Object) -> list[str]:
+    value = stream.get("/Filter")
+    if value is None:
+        return []
+    if isinstance(value, pikepdf.Array):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def stream_size(stream: pikepdf.Object, budget: Budget, where: str) -> int:
+    """Decoded size of a stream, learnt without ever holding more than the cap in memory.
+
+    Flate (what nearly every producer writes) is inflated in bounded steps, so a small
+    compressed "bomb" stops at the cap. Other filter chains are only decoded when even the
+    worst expansion of their raw bytes stays under the cap.
+    """
+    cap = budget.caps.max_stream_bytes
+    raw = stream.read_raw_bytes()
+    chain = _filters(stream)
+    if not chain:
+        size = len(raw)
+    elif chain == ["/FlateDecode"]:
+        inflater = zlib.decompressobj()
+        size, pending = 0, raw
+        try:
+            while pending and size <= cap:
+                size += len(inflater.decompress(pending, 2**20))
+                pending = inflater.unconsumed_tail
+        except zlib.error:
+            return len(raw)  # damaged data: the viewer shows little; nothing to bound
+    elif len(raw) * _OPAQUE_RATIO <= cap:
+        size = len(raw)  # bounded by the check above; counted at its raw size
+    else:
+        raise CapExceeded("stream size", f"{where} uses the filters {' '.join(chain)} on "
+                                         f"{len(raw) // 1024} KB and could decode to more than "
+                                         f"{cap // 2**20} MB")
+    budget.add_stream(size, where)
+    return size
