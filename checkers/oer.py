@@ -121,7 +121,7 @@ def _sources(v: Verdicts, subject: Subject, texts: Texts) -> None:
         evidence += [f"citation {c}" for c in meta_cites["author-year"][:2]]
         evidence += [f"heading {h}" for h in reference_headings([], meta_text)]
         where = "the metadata"
-    looked = ("a heading such as " + looked_for("references_headings", 6)
+    looked = ("a heading such as " + looked_for("references_headings")
               + ", DOIs, ISBNs, citations like “(Smith, 2020)” or [1]")
     if evidence:
         v.passed(rule, f"Sources are cited in {where}: " + "; ".join(evidence[:4]))
@@ -146,10 +146,10 @@ def _accessible(v: Verdicts, subject: Subject, found: list[Finding]) -> None:
                     "reviewer must judge whether it is accessible.")
     else:
         rules = sorted({f.rule for f in failed})
-        v.cant_tell(rule, f"The accessibility checks found {len(failed)} problem(s)"
-                    + (f" ({', '.join(rules[:8])})" if rules else "")
-                    + f" and {len(unsure)} item(s) for a person to check; they make up the "
-                    "accessibility score. A reviewer must judge what automatic checks cannot see.")
+        problems = (f"{len(failed)} problem(s) ({', '.join(rules[:8])})" if failed else "no problems")
+        v.cant_tell(rule, f"The automatic accessibility checks found {problems} and {len(unsure)} "
+                    "item(s) for a person to check; they make up the accessibility score. A reviewer "
+                    "must judge what automatic checks cannot see.")
 
 
 def _usage(v: Verdicts, subject: Subject, texts: Texts) -> None:
