@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import re
 from collections import Counter
 from typing import Any
 
@@ -37,6 +38,7 @@ LANG_MISSING, LANG_INVALID = "pdf-lang-missing", "pdf-lang-invalid"
 LINK_TAGGED, LINK_CONTENTS, TAB_ORDER = "pdf-link-tagged", "pdf-link-contents", "pdf-tab-order"
 SCANNED, OCR, SECURITY, DAMAGED = "pdf-scanned", "pdf-ocr-text", "pdf-encryption-at", "pdf-damaged"
 
+_STREAM_NAME = re.compile(r"stream <_io\.BytesIO object at 0x[0-9a-f]+>:?\s*")
 LONG_PAGES, LONG_WORDS = 3, 800   # from here on a document without headings fails
 OUTLINE_ITEMS = 200
 
@@ -57,7 +59,7 @@ def check_pdf(data: bytes, ctx: Any) -> tuple[list[Finding], ContentFacts]:
         return [unreadable("The PDF is password protected: nobody, and no assistive technology, "
                            "can open it without the password", evidence="password protected")], facts
     except (pikepdf.PdfError, pdfium.PdfiumError) as exc:
-        return [unreadable(f"The PDF is damaged and cannot be read: {str(exc)[:200]}",
+        return [unreadable(f"The PDF is damaged and cannot be read: {_clean(exc)}",
                            evidence="damaged PDF")], facts
     except RecursionError:
         return [unreadable("The PDF is nested too deeply to read", evidence="nesting depth")], facts
@@ -68,6 +70,11 @@ def check_pdf(data: bytes, ctx: Any) -> tuple[list[Finding], ContentFacts]:
         log.warning("PDF check failed: %s: %s", type(exc).__name__, str(exc)[:200])
         return [unreadable(f"The PDF could not be checked: {type(exc).__name__}: {str(exc)[:200]}",
                            outcome=CANT_TELL)], facts
+
+
+def _clean(message: object) -> str:
+    """qpdf prefixes messages with the Python stream's repr: keep only what helps a person."""
+    return _STREAM_NAME.sub("", str(message))[:200]
 
 
 def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
@@ -333,4 +340,4 @@ def _link_owners(pdf: pikepdf.Pdf, tree: StructTree, links: list, budget: Budget
 def _check_damage(rec: Recorder, pdf: pikepdf.Pdf) -> None:
     warnings = [w for w in itertools.islice(pdf.get_warnings(), 20)]
     rec.outcome(DAMAGED, not warnings, "The file is damaged; it was repaired to be checked, and "
-                "readers may show it differently", evidence="; ".join(str(w) for w in warnings[:3]))
+                "readers may show it differently", evidence="; ".join(_clean(w) for w in warnings[:3]))

@@ -339,6 +339,7 @@ class OAIHarvester:
             return "the resumption token was refused (expired?)"
         if page.token_lost:
             path = self._keep_raw(content, params)
+            self.stats.raw_pages.append(str(path))
             return f"a page could not be read to its end (kept at {path})"
         self._fail(f"OAI error {code}: {page.error_text} ({_short(params)})")
         return ""

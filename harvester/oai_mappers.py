@@ -194,12 +194,14 @@ def _lom(root, f: _Fields) -> None:
             f.files.append(FileRef(url=url, name=_file_name(url)))
         elif url:
             f.identifiers.append(url)
-    for path in (".//l:rights/l:description/l:string", ".//l:rights/l:copyrightAndOtherRestrictions/l:value"):
-        for e in root.iterfind(path, ns):
-            text = _text(e)
-            if text:
-                f.rights.append(text)
-                f.licence_urls += URL_RE.findall(text)
+    for e in root.iterfind(".//l:rights/l:description/l:string", ns):
+        text = _text(e)
+        if text:
+            f.rights.append(text)
+            f.licence_urls += URL_RE.findall(text)
+    restricted = first(".//l:rights/l:copyrightAndOtherRestrictions/l:value")
+    if restricted:
+        f.rights.append(f"copyright and other restrictions: {restricted}")
     f.type = f.type or first(".//l:educational/l:learningResourceType/l:value")
     for rel in root.iterfind(".//l:relation", ns):
         kind = first_in(rel, "l:kind/l:value", ns) or "relation"

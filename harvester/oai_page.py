@@ -72,8 +72,8 @@ def parse_page(content: bytes) -> Page:
             return page
     for record in container.iter(OAI + "record"):
         header = record.find(OAI + "header")
-        if header is None:
-            continue
+        if header is None or not (header.findtext(OAI + "identifier") or "").strip():
+            continue                 # unreadable: counted as lost against the announced count
         metadata = record.find(OAI + "metadata")
         payload = None
         if metadata is not None:

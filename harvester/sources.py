@@ -125,11 +125,11 @@ def parse_sources(data: Any, origin: str = "sources.yaml") -> list[Source]:
         name = body.get("name")
         label = repr(name) if isinstance(name, str) and name else label
         source, errs = _parse_one(body)
+        if isinstance(name, str) and name in seen:
+            errs.append("field 'name': duplicate name")
+        seen.add(name if isinstance(name, str) else label)
         problems.extend(f"source {label}: {e}" for e in errs)
         if source is not None:
-            if source.name in seen:
-                problems.append(f"source {label}: field 'name': duplicate name")
-            seen.add(source.name)
             sources.append(source)
     if problems:
         raise SourcesError(origin, problems)

@@ -146,13 +146,20 @@ class RecordStore:
     """In-memory IBatchingOAI implementation, sorted by datestamp (as most servers list)."""
 
     def __init__(self, records: list[StoredRecord], base_url: str = "http://127.0.0.1/oai",
-                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets")):
-        self.records = sorted(records, key=lambda r: r.datestamp)
+                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True):
+        # ordered: listed by datestamp; otherwise by identifier, newest first (no datestamp order)
+        self.ordered = ordered
+        self.records = (sorted(records, key=lambda r: r.datestamp) if ordered
+                        else sorted(records, key=lambda r: r.identifier, reverse=True))
         self.stamps = [r.datestamp for r in self.records]
         self.base_url = base_url
         self.formats = formats
 
-    def select(self, set=None, from_=None, until=None) -> list[StoredRecord] | range:
+    def select(self, set=None, from_=None, until=None) -> list[int] | range:
+        if not self.ordered:
+            return [i for i, r in enumerate(self.records)
+                    if (not from_ or r.datestamp >= from_) and (not until or r.datestamp <= until)
+                    and (not set or any(s == set or s.startswith(set + ":") for s in r.sets))]
         lo = bisect.bisect_left(self.stamps, from_) if from_ else 0
         hi = bisect.bisect_right(self.stamps, until) if until else len(self.records)
         if not set:
@@ -201,7 +208,7 @@ class RecordStore:
 
 @dataclass
 class Fault:
-    kind: str            # 503 | 500 | drop | slow | expire | repeat | malformed | truncate
+    kind: str            # 503 | 500 | drop | slow | expire | repeat | malformed | garbled | truncate
     cursor: int = 0      # fires on the ListRecords page starting at this cursor
     times: int = 1       # how many times (a large number = always)
     retry_after: str | None = None    # "seconds" | "date" | None (for 503)
@@ -217,8 +224,9 @@ class ServerLog:
 
 class OAITestServer:
     def __init__(self, records: list[StoredRecord], *, batch_size: int = 50, page_delay: float = 0.0,
-                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets")):
+                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True):
         self.records = records
+        self.ordered = ordered
         self.batch_size = batch_size
         self.page_delay = page_delay
         self.formats = formats
@@ -238,14 +246,19 @@ class OAITestServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self.store = RecordStore(self.records, self.url, self.formats)
+        self.load(self.records)
         registry = MetadataRegistry()
         registry.registerWriter("oai_dc", oai_dc_writer)
         registry.registerWriter("oai_datacite", oai_datacite_writer)
         registry.registerWriter("mets", mets_writer)
-        self.oai = BatchingServer(self.store, metadata_registry=registry, resumption_batch_size=self.batch_size)
+        self.oai = BatchingServer(_CurrentStore(self), metadata_registry=registry, resumption_batch_size=self.batch_size)
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
+
+    def load(self, records: list[StoredRecord]) -> None:
+        """Replace what the repository holds (new records, changed datestamps, deletions)."""
+        self.records = records
+        self.store = RecordStore(records, self.url, self.formats, self.ordered)
 
     def stop(self) -> None:
         if self._httpd:
@@ -281,7 +294,7 @@ class OAITestServer:
         with self._lock:
             self.log.requests.append({**params, "_cursor": cursor})
             fault = self._due_fault(verb, cursor)
-        if fault is None or fault.kind in ("repeat", "malformed", "truncate"):
+        if fault is None or fault.kind in ("repeat", "malformed", "garbled", "truncate"):
             if verb == "ListRecords" and self.page_delay:
                 time.sleep(self.page_delay)
         if fault is not None:
@@ -334,6 +347,11 @@ class OAITestServer:
             starts = [m.start() for m in re.finditer(rb"<record>", body)]
             at = starts[min(2, len(starts) - 1)]
             return body[:at] + body[at:].replace(b"<header>", b"<header ", 1)
+        if fault.kind == "garbled":
+            # the third record's header tag is mangled beyond recognition: only the cursor tells
+            starts = [m.start() for m in re.finditer(rb"<record>", body)]
+            at = starts[min(2, len(starts) - 1)]
+            return body[:at] + body[at:].replace(b"<header>", b"<hea der>", 1)
         if fault.kind == "truncate":
             return body[: len(body) * 6 // 10]
         return body
@@ -347,6 +365,16 @@ class OAITestServer:
         if cursor > 0:
             return body.replace(b"</ListRecords>", b"<resumptionToken" + attrs + b"/></ListRecords>", 1)
         return body
+
+
+class _CurrentStore:
+    """Hands oaipmh whatever store the server holds now, so `load()` can change the repository."""
+
+    def __init__(self, server: OAITestServer):
+        self._server = server
+
+    def __getattr__(self, name):
+        return getattr(self._server.store, name)
 
 
 class _Handler(BaseHTTPRequestHandler):
