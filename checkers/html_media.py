@@ -81,15 +81,12 @@ def _transcript_nearby(page: Page, el) -> bool:
             break
         node = parent
     candidates = [node]
-    sibling = node
-    for _ in range(2):
-        sibling = sibling.getnext()
-        if sibling is not None:
-            candidates.append(sibling)
-    sibling = node
-    for _ in range(2):
-        sibling = sibling.getprevious()
-        if sibling is not None:
+    for step in ("getnext", "getprevious"):
+        sibling = node
+        for _ in range(2):
+            sibling = getattr(sibling, step)()
+            if sibling is None:
+                break
             candidates.append(sibling)
     for block in candidates:
         text = page.text(block)[:2000]

@@ -13,7 +13,7 @@ RULES = ("page-no-headings", "heading-empty", "heading-order", "heading-fake", "
          "list-handmade")
 NO_HEADINGS_WORDS = 300     # Brickfield no_headings
 TOO_LONG_WORDS = 500        # Brickfield content_too_long, Annex 2 headings 4
-WORDS_PER_HEADING = 400     # a long page with fewer headings than this is a wall of text
+WORDS_PER_HEADING = 250     # a long page with fewer headings than one per this many words is a wall of text
 FAKE_MAX_WORDS = 10
 FAKE_MAX_CHARS = 80
 LARGE_PX = 20.0             # 15pt: clearly bigger than 16px body text

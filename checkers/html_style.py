@@ -134,7 +134,7 @@ def _contrast(page: Page, el, s, full_page: bool) -> None:
     bg = s.background if s.background is not None else DEFAULT_BG
     assumed = not (s.color_set and s.background is not None) and not full_page
     ratio = colour.contrast_ratio(fg, bg)
-    size_pt = px_to_pt(s.font_px)
+    size_pt = round(px_to_pt(s.font_px), 2)  # 14pt must stay 14pt after px conversion
     required = colour.required_ratio(size_pt, s.bold)
     if ratio >= required:
         page.report("text-contrast", True, "")

@@ -1,0 +1,76 @@
+"""Tables: layout vs data, caption, headers, merged cells, empty rows, ACT a25f45 and d0f69e."""
+import pytest
+
+from tests.html_util import only, outcomes, page, problems
+
+DATA = ("<table><caption>Marks</caption><tr><th>Name</th><th>Mark</th></tr>"
+        "<tr><td>Ann</td><td>5</td></tr></table>")
+NO_HEAD = "<table><tr><td>Name</td><td>Mark</td></tr><tr><td>Ann</td><td>5</td></tr></table>"
+
+
+@pytest.mark.parametrize("body, expected", [
+    (DATA, "passed"),
+    ('<table role="presentation"><tr><td>Logo</td><td>Menu</td></tr></table>', "cantTell"),
+    ("<table><tr><td>Left</td><td>Right</td></tr></table>", "cantTell"),
+    ('<table role="presentation"><tr><th>Logo</th><td>Menu</td></tr></table>', "failed"),
+    ("<p>No table</p>", "inapplicable"),
+])
+def test_layout_tables(body, expected):
+    assert only(page(body), "table-layout") == expected
+
+
+@pytest.mark.parametrize("body, rule, expected", [
+    (DATA, "table-caption", "passed"),
+    (DATA.replace("<caption>Marks</caption>", "").replace("<table>", '<table aria-label="Marks">'),
+     "table-caption", "passed"),
+    (DATA.replace("<caption>Marks</caption>", ""), "table-caption", "failed"),
+    ('<table role="presentation"><tr><td>a</td><td>b</td></tr></table>', "table-caption", "inapplicable"),
+    (DATA, "table-headers", "passed"),
+    ('<table><tr><td role="columnheader">Name</td><td role="columnheader">Mark</td></tr>'
+     "<tr><td>Ann</td><td>5</td></tr></table>", "table-headers", "passed"),
+    (NO_HEAD, "table-headers", "failed"),
+    ("<table><tr><td>only</td><td>one row</td></tr></table>", "table-headers", "inapplicable"),
+    (DATA, "table-merged-cells", "passed"),
+    (DATA.replace("<td>Ann</td><td>5</td>", '<td colspan="2">Ann</td>'), "table-merged-cells", "failed"),
+    (DATA.replace("<tr><td>Ann</td>", '<tr><td rowspan="2">Ann</td>'), "table-merged-cells", "failed"),
+    (DATA, "table-empty-rows", "passed"),
+    (DATA.replace("</table>", "<tr><td> </td><td></td></tr></table>"), "table-empty-rows", "failed"),
+    (DATA.replace("</table>", '<tr><td><img src="x.png" alt="tick"></td><td></td></tr></table>'),
+     "table-empty-rows", "passed"),
+])
+def test_data_table_rules(body, rule, expected):
+    assert only(page(body), rule) == expected
+
+
+def test_merged_cell_location():
+    [f] = problems(page(DATA.replace("<td>Ann</td><td>5</td>", '<td colspan="2">Ann</td>')),
+                   "table-merged-cells")
+    assert f.location.selector == "body > table > tbody > tr:nth-of-type(2) > td"
+    assert f.evidence == '<td colspan="2">'
+
+
+# ACT a25f45 headers attribute refers to cells in the same table
+@pytest.mark.parametrize("body, expected", [
+    ('<table><tr><th id="h1">Projects</th><th id="h2">Objective</th></tr>'
+     '<tr><td headers="h1">15%</td><td headers="h2">10%</td></tr></table>', ["passed", "passed"]),
+    ('<table><tr><th id="h1">Projects</th><th>Objective</th></tr>'
+     '<tr><td headers="h1 h9">15%</td><td>10%</td></tr></table><p id="h9">x</p>', ["failed"]),
+    ('<table><tr><th>Projects</th><th>Objective</th></tr>'
+     '<tr><td id="self" headers="self">15%</td><td>10%</td></tr></table>', ["failed"]),
+    (DATA, ["inapplicable"]),
+])
+def test_headers_attribute(body, expected):
+    assert outcomes(page(body), "table-headers-attr") == expected
+
+
+# ACT d0f69e table header cell has assigned cells
+@pytest.mark.parametrize("body, expected", [
+    (DATA, ["passed", "passed"]),
+    ('<table><tr><th>Name</th><th>Mark</th><th>Notes</th></tr><tr><td>Ann</td><td>5</td></tr></table>',
+     ["failed", "passed", "passed"]),
+    ('<table><tr><th scope="row">Ann</th><td>5</td></tr><tr><th scope="row">Bob</th><td>4</td></tr></table>',
+     ["passed", "passed"]),
+    (NO_HEAD, ["inapplicable"]),
+])
+def test_header_has_data_cells(body, expected):
+    assert sorted(outcomes(page(body), "table-header-assigned")) == sorted(expected)
