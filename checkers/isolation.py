@@ -244,6 +244,11 @@ class WorkerPool:
             else:
                 worker.kill()
 
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (for monitoring and benchmarks)."""
+        with self._cond:
+            return [w.proc.pid for w in (*self._idle, *self._busy) if w.proc.pid]
+
     # -- running one file
 
     def _payload(self, data: bytes) -> tuple[bytes | str, str | None]:
