@@ -219,10 +219,14 @@ class WorkerPool:
             with self._start_lock:   # Process.start is not meant to race with itself
                 worker = _Worker(self._context(), (self.memory_mb, self.cpu_seconds,
                                                    self._extra_paths, self._preload))
-        except BaseException:
+        except BaseException as exc:
             with self._cond:
                 self._starting -= 1
                 self._cond.notify()
+            if isinstance(exc, (AssertionError, OSError)):
+                # e.g. "daemonic processes are not allowed to have children", or no more pids
+                raise RuntimeError(f"cannot start checker worker processes ({exc}); set "
+                                   f"OERLINT_NO_ISOLATION=1 to run checkers in-process") from exc
             raise
         with self._cond:
             self._starting -= 1
