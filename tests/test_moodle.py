@@ -372,7 +372,8 @@ CONTENT_REQUIRED = {"type", "filename", "filepath", "filesize", "timecreated", "
 def test_simulator_answers_use_moodles_field_names(sim):
     for sections in sim.contents.values():
         for section in sections:
-            assert set(section) <= SECTION_KEYS and {"id", "name", "summary", "summaryformat", "modules"} <= set(section)
+            assert set(section) <= SECTION_KEYS
+            assert {"id", "name", "summary", "summaryformat", "modules"} <= set(section)
             for module in section["modules"]:
                 assert set(module) <= MODULE_KEYS, set(module) - MODULE_KEYS
                 assert {"id", "name", "modicon", "modname", "modplural", "indent"} <= set(module)
