@@ -7,7 +7,7 @@ PDF/UA-1 7.2 makes binding (Matterhorn 09-004, 09-005).
 from __future__ import annotations
 
 from checkers.findings import Recorder
-from checkers.pdf_struct import STANDARD_TYPES, Node, StructTree, attribute, heading_level
+from checkers.pdf_struct import STANDARD_TYPES, Node, StructTree, attribute, heading_level, name
 from checkers.textcheck import alt_problem
 
 FIGURE, FORMULA = "pdf-figure-alt", "pdf-formula-alt"
@@ -138,7 +138,7 @@ def check_tables(tree: StructTree, rec: Recorder) -> None:
             continue  # headers given by Headers/ID: Scope is not required (15-003)
         for th in headers:
             scope = attribute(tree, th, "Table", "/Scope")
-            scope_name = str(scope)[1:] if scope is not None else None
+            scope_name = name(scope)
             rec.outcome(TABLE_SCOPE, scope_name in SCOPES, "Header cell (TH) has no /Scope "
                         "(Row, Column or Both) and the table has no Headers attributes",
                         evidence=f"{where(th)} without /Scope", page=th.page)
