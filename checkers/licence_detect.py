@@ -22,6 +22,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from checkers.oer_common import as_list
+
 TABLE_FILE = Path(__file__).with_name("licence_table.yaml")
 ELEMENT_ORDER = ("by", "nc", "nd", "sa")
 VERSIONS = ("1.0", "2.0", "2.1", "2.5", "3.0", "4.0")
@@ -423,11 +425,11 @@ def detect_licences(metadata: Mapping[str, Any] | None, facts: Any = None, *,
     """
     metadata = metadata or {}
     report = LicenceReport()
-    for i, url in enumerate(metadata.get("licence_urls") or []):
+    for i, url in enumerate(as_list(metadata.get("licence_urls"))):
         _add(report, url, f"metadata licence_urls[{i}]", "metadata", "url")
-    for i, text in enumerate(metadata.get("licence_statements") or []):
+    for i, text in enumerate(as_list(metadata.get("licence_statements"))):
         _add(report, text, f"metadata licence_statements[{i}]", "metadata", "text")
-    files = [f for f in (metadata.get("files") or []) if isinstance(f, Mapping)]
+    files = [f for f in as_list(metadata.get("files")) if isinstance(f, Mapping)]
     own = [f for f in files if _same_file(name, f)]
     for i, ref in enumerate(files):
         if own and ref not in own:

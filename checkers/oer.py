@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from checkers.facts import ContentFacts
+from checkers.facts import TEXT_LIMIT, ContentFacts
 from checkers.findings import CANT_TELL, FAILED, Finding
-from checkers.oer_common import Subject, Verdicts, authors_of, quote_list
+from checkers.oer_common import Subject, Verdicts, as_list, authors_of, field_text, quote_list
 from checkers.oer_text import (citations, find_phrases, fold, looked_for, mentions_author,
                                packed_names, reference_headings)
 from rules.catalogue import catalogue
@@ -35,7 +35,7 @@ def _html_text(markup: Any) -> str:
         return ""
     from lxml import etree, html as lxml_html
     try:
-        return lxml_html.fromstring(markup[:500_000]).text_content()
+        return lxml_html.fromstring(markup[:500_000]).text_content()[:TEXT_LIMIT]
     except (ValueError, TypeError, etree.ParserError):
         return ""
 
@@ -46,9 +46,9 @@ class Texts:
     def __init__(self, subject: Subject):
         facts, meta = subject.facts, subject.metadata
         self.content = fold("\n".join([facts.text, *facts.headings, *facts.keywords])) if subject.has_text else ""
-        parts = [meta.get("title"), meta.get("description"), *(meta.get("subjects") or []),
-                 _html_text(meta.get("content_html"))]
-        self.metadata = fold("\n".join(str(p) for p in parts if p))
+        parts = [field_text(meta.get("title")), field_text(meta.get("description")),
+                 field_text(meta.get("subjects")), _html_text(meta.get("content_html"))]
+        self.metadata = fold("\n".join(p for p in parts if p)[:TEXT_LIMIT])
 
     def find(self, key: str) -> tuple[list[str], str]:
         """Phrases found, and where ('content' or 'metadata')."""
@@ -114,8 +114,8 @@ def _sources(v: Verdicts, subject: Subject, texts: Texts) -> None:
         evidence.append(f"numbered citations {', '.join(cites['numbered'][:3])}")
     where = "the content"
     if not evidence and not subject.has_text:
-        meta_text = "\n".join(str(x) for x in (subject.metadata.get("description"),
-                                                _html_text(subject.metadata.get("content_html"))) if x)
+        meta_text = "\n".join(x for x in (field_text(subject.metadata.get("description")),
+                                            _html_text(subject.metadata.get("content_html"))) if x)
         meta_cites = citations(meta_text)
         evidence = [f"DOI {d}" for d in meta_cites["doi"][:2]] + meta_cites["isbn"][:2]
         evidence += [f"citation {c}" for c in meta_cites["author-year"][:2]]
@@ -154,7 +154,7 @@ def _accessible(v: Verdicts, subject: Subject, found: list[Finding]) -> None:
 
 def _usage(v: Verdicts, subject: Subject, texts: Texts) -> None:
     rule = "oer-usage-information"
-    description = str(subject.metadata.get("description") or "").strip()
+    description = field_text(subject.metadata.get("description")).strip()
     words = len(description.split())
     if words >= DESCRIPTION_WORDS:
         v.passed(rule, f"The metadata has a description of {words} words")
@@ -197,7 +197,7 @@ def _metadata_complete(v: Verdicts, subject: Subject) -> None:
         return
     missing = [name for name, keys in FIELDS if not any(_filled(meta.get(k)) for k in keys)]
     if "type or format" in missing and any(isinstance(f, Mapping) and f.get("media_type")
-                                           for f in meta.get("files") or []):
+                                           for f in as_list(meta.get("files"))):
         missing.remove("type or format")
     if not missing:
         v.passed(rule, "Title, description, keywords, language, date and type/format are all filled in")
@@ -225,7 +225,7 @@ def _filled(value: Any) -> bool:
 def _curriculum(v: Verdicts, subject: Subject, texts: Texts) -> None:
     rule = "oer-curriculum-link"
     meta = subject.metadata
-    relations = [str(r) for r in meta.get("relations") or [] if str(r).strip()]
+    relations = [r for r in as_list(meta.get("relations")) if isinstance(r, str) and r.strip()]
     moodle = meta.get("moodle") or {}
     course = (moodle.get("course") or moodle.get("courseid")) if isinstance(moodle, Mapping) else None
     if relations:

@@ -13,6 +13,24 @@ from checkers.findings import (CANT_TELL, FAILED, INAPPLICABLE, PASSED, UNREADAB
 _BOOKKEEPING = {"openness", "deleted", "extra", "source", "datestamp", "sets"}
 
 
+def as_list(value: Any) -> list[Any]:
+    """A metadata field as a list: a user's JSON may give one string where a list is expected."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def field_text(value: Any) -> str:
+    """A metadata field as text ("" for anything that is not text)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return " ".join(v for v in value if isinstance(v, str))
+    return ""
+
+
 def has_metadata(metadata: Mapping[str, Any] | None) -> bool:
     """True when a metadata record was given (not `{}` or a record with only bookkeeping keys)."""
     return any(v not in (None, "", [], {}) for k, v in (metadata or {}).items() if k not in _BOOKKEEPING)
@@ -94,11 +112,11 @@ def quote_list(items: Iterable[str], limit: int = 12) -> str:
 
 def authors_of(metadata: Mapping[str, Any], facts: ContentFacts) -> list[str]:
     """Authors named by the metadata (creators, per-file authors, Moodle author) or the content."""
-    names = [str(c) for c in metadata.get("creators") or [] if str(c).strip()]
-    names += [str(f.get("author")) for f in metadata.get("files") or []
+    names = [c for c in as_list(metadata.get("creators")) if isinstance(c, str) and c.strip()]
+    names += [str(f.get("author")) for f in as_list(metadata.get("files"))
               if isinstance(f, Mapping) and str(f.get("author") or "").strip()]
     moodle = metadata.get("moodle") or {}
     if isinstance(moodle, Mapping) and str(moodle.get("author") or "").strip():
         names.append(str(moodle["author"]))
-    names += [a for a in facts.authors if a and a.strip()]
+    names += [a for a in facts.authors if isinstance(a, str) and a.strip()]
     return list(dict.fromkeys(n.strip() for n in names))

@@ -44,7 +44,7 @@ def _pattern(phrase: str) -> str:
     p = re.escape(fold(phrase).strip())
     p = p.replace(r"\ ", r"\s+")
     end = r"(?!\w)" if len(phrase.strip()) <= 4 else ""
-    return r"(?<!\w)" + p + end
+    return p + end
 
 
 def phrases(key: str) -> list[str]:
@@ -58,7 +58,9 @@ def phrases(key: str) -> list[str]:
 @functools.cache
 def _regex(key: str) -> re.Pattern[str]:
     phrases_ = sorted(phrases(key), key=len, reverse=True)
-    return re.compile("|".join(_pattern(p) for p in phrases_))
+    # The word-start test stays outside the alternation: branches that begin with a literal let
+    # the regex engine skip them after one character, which makes the search ~10x faster.
+    return re.compile(r"(?<!\w)(?:" + "|".join(_pattern(p) for p in phrases_) + ")")
 
 
 def find_phrases(folded_text: str, key: str, limit: int = 5) -> list[str]:

@@ -315,3 +315,35 @@ def test_bare_html_page_end_to_end_without_metadata():
     assert got["oer-learning-objectives"].outcome == "failed"
     assert got["oer-sources-cited"].outcome == "cantTell"             # a short text
     assert got["oer-update-cycle"].outcome == "failed"
+
+
+# ---------------------------------------------------------------- bad input never raises
+
+ODD_RECORDS = [
+    {"creators": "Smith, J.; Doe, A.", "subjects": 5, "files": "x", "moodle": "y", "relations": None,
+     "licence_urls": "https://creativecommons.org/licenses/by/4.0/", "description": 42, "title": ["a"]},
+    {"creators": [None, 3, {"name": "x"}], "files": [None, 1, {"licence": 7, "author": None}],
+     "licence_statements": [None, {"x": 1}], "openness": None, "content_html": 12},
+    {"title": "x" * 1_000_000, "description": "<" * 100_000, "content_html": "<div>" * 50_000},
+]
+
+
+@pytest.mark.parametrize("record", ODD_RECORDS)
+def test_odd_metadata_never_raises(record):
+    from checkers.licence import check_licence
+    findings = check(record) + check_licence(record, ContentFacts("metadata"), [], Context())
+    assert {f.outcome for f in findings} <= {"passed", "failed", "cantTell", "inapplicable"}
+
+
+def test_a_single_string_is_read_as_a_one_item_list():
+    from checkers.licence import check_licence
+    findings = check_licence(ODD_RECORDS[0], ContentFacts("metadata"), [], Context())
+    assert only(findings, "licence-missing").message == "Licence found: CC BY 4.0 (metadata licence_urls[0])"
+    f = only(check(ODD_RECORDS[0]), "oer-authors-not-separated")
+    assert f.outcome == "failed" and "Smith, J.; Doe, A." in f.message
+
+
+def test_a_large_text_is_handled():
+    text = ("Heat flows (Smith 2020) from warm bodies. " * 5000)[:200_000]
+    findings = check({}, page(text))
+    assert only(findings, "oer-learning-objectives").outcome == "failed"
