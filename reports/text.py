@@ -54,9 +54,11 @@ def _scores(out: _Out, result: CheckResult) -> None:
 
 def _finding(out: _Out, item: model.Item) -> None:
     f = item.finding
-    mark = out.style("[failed]", fg="red", bold=True) if f.outcome != CANT_TELL else \
-        out.style("[needs checking]", fg="yellow")
-    out.add(f"  {mark} {model.clean(f.message) or model.clean(item.title)}")
+    label = "[needs checking]" if f.outcome == CANT_TELL else "[failed]"
+    headline = textwrap.fill(model.clean(f.message) or model.clean(item.title), width=WIDTH,
+                             initial_indent=f"  {label} ", subsequent_indent=" " * 6)
+    styled = out.style(label, fg="yellow") if f.outcome == CANT_TELL else out.style(label, fg="red", bold=True)
+    out.add(headline.replace(label, styled, 1))
     out.wrapped("rule:     ", f"{f.rule} - {model.clean(item.title)}")
     where = model.location_parts(f)
     if where:
