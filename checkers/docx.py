@@ -1,18 +1,17 @@
 """Word (.docx) checker: Annex 2 accessibility rules and the facts for the Annex 3 checks.
 
-python-docx opens the package and parses the parts; the rules read the body XML with lxml paths,
-because what matters (docPr alt text, floating wp:anchor pictures, tblHeader, outline levels,
-fields, shading) has no python-docx API. Style properties are resolved along `basedOn` chains.
-The archive guard in checkers/ooxml.py runs first.
+The checker reads the package with lxml through checkers/ooxml.Package after the archive guard
+has looked at it: what matters (docPr alt text, floating wp:anchor pictures, tblHeader, outline
+levels, fields, shading) has no python-docx API, and python-docx's per-element Python classes
+made opening a document cost more than checking it. Style properties are resolved along
+`basedOn` chains. python-docx builds the test documents (tests/office_factory.py).
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from docx import Document
 from lxml import etree
 
 from checkers import ooxml
@@ -42,6 +41,7 @@ HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
 _W = f"{{{NS['w']}}}"
 _R_ID = f"{{{NS['r']}}}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_NS_MC = {**NS, "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
 TRUE_VALUES = ("", "1", "true", "on")
 
 
@@ -49,13 +49,10 @@ def check_docx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
     facts = ContentFacts("docx")
     try:
         pkg = ooxml.open_guarded(data, "docx", getattr(ctx, "options", None))
-        doc = Document(io.BytesIO(data))
     except ooxml.Refused as refused:
         return [refused.finding()], facts
-    except Exception as exc:  # python-docx on a damaged package
-        return [unreadable(f"the Word document is damaged: {type(exc).__name__}: {str(exc)[:160]}")], facts
     try:
-        return DocumentCheck(doc, pkg, facts).run(), facts
+        return DocumentCheck(pkg, facts).run(), facts
     except ooxml.Refused as refused:
         return [refused.finding()], ContentFacts("docx")
     except Exception as exc:
@@ -155,12 +152,18 @@ class Para:
 
 
 class DocumentCheck:
-    def __init__(self, doc, pkg: ooxml.Package, facts: ContentFacts):
-        self.doc, self.pkg, self.facts = doc, pkg, facts
+    def __init__(self, pkg: ooxml.Package, facts: ContentFacts):
+        self.pkg, self.facts = pkg, facts
+        root = pkg.xml(pkg.main_part)
+        self.body = root.find("w:body", NS) if root is not None else None
+        if self.body is None:
+            raise ooxml.Refused("the Word document is damaged: document.xml has no body")
+        self.rels = pkg.rels(pkg.main_part)
+        styles_part = pkg.related(pkg.main_part, "styles")
+        self.styles_root = pkg.xml(styles_part) if styles_part else None
         self.rec = Recorder(RULES)
-        self.body = doc.element.body
-        self.styles = Styles(doc.styles.element)
-        self.page_colour = parse_colour("#" + (_val(doc.element.find("w:background", NS), "color") or "FFFFFF"))
+        self.styles = Styles(self.styles_root)
+        self.page_colour = parse_colour("#" + (_val(root.find("w:background", NS), "color") or "FFFFFF"))
 
     def run(self) -> list[Finding]:
         core = ooxml.fill_core_facts(self.facts, self.pkg, "docx")
@@ -171,8 +174,11 @@ class DocumentCheck:
         self.check_lists(paras)
         self.check_drawings()
         self.check_tables()
+        with_links = {_enclosing_paragraph(el) for el in self.body.iter(
+            f"{_W}hyperlink", f"{_W}fldSimple", f"{_W}instrText")}
         for para in paras:
-            self.check_links(para)
+            if para.el in with_links:
+                self.check_links(para)
         self.check_runs(paras)
         self.check_language(core)
         self.check_title(core, paras)
@@ -182,8 +188,11 @@ class DocumentCheck:
 
     def paragraphs(self) -> list[Para]:
         out = []
+        # One pass each instead of walking every paragraph's ancestors.
+        fallback = set(self.body.iterfind(".//mc:Fallback//w:p", _NS_MC))
+        in_tables = set(self.body.iterfind(".//w:tc//w:p", NS))
         for i, p in enumerate(self.body.iter(f"{_W}p"), start=1):
-            if any(a.tag == _MC_FALLBACK for a in p.iterancestors()):
+            if p in fallback:
                 continue
             p_pr = p.find("w:pPr", NS)
             style_id = _val(p_pr.find("w:pStyle", NS)) if p_pr is not None else None
@@ -194,8 +203,7 @@ class DocumentCheck:
                 level = int(outline) + 1 if int(outline) < 9 else None
             is_list = style.is_list or (p_pr is not None and p_pr.find("w:numPr", NS) is not None)
             text = _para_text(p)
-            in_table = any(a.tag == f"{_W}tc" for a in p.iterancestors())
-            out.append(Para(p, i, text, style, level, in_table, is_list))
+            out.append(Para(p, i, text, style, level, p in in_tables, is_list))
         return out
 
     def collect_text(self, paras: list[Para]) -> None:
@@ -328,9 +336,9 @@ class DocumentCheck:
                              selector=shape.get("id"), evidence=ooxml.evidence_of(shape))
 
     def image_name(self, rid: str | None) -> str | None:
-        rels = self.doc.part.rels
-        if rid and rid in rels and not rels[rid].is_external:
-            return str(rels[rid].target_part.partname)
+        rel = self.rels.get(rid or "")
+        if rel and not rel.external:
+            return rel.target
         return None
 
     # --- tables -------------------------------------------------------------------------------
@@ -387,11 +395,10 @@ class DocumentCheck:
 
     def links_in(self, p):
         """(text, target, runs) for w:hyperlink elements, simple fields and complex HYPERLINK fields."""
-        rels = self.doc.part.rels
         for link in p.iterfind(".//w:hyperlink", NS):
             rid = link.get(_R_ID)
-            if rid and rid in rels and rels[rid].is_external:
-                target = rels[rid].target_ref
+            if rid in self.rels and self.rels[rid].external:
+                target = self.rels[rid].target
             else:
                 target = "#" + (_val(link, "anchor") or "")
             self.note_link(target)
@@ -527,7 +534,8 @@ class DocumentCheck:
             self.rec.evaluate("docx-language")
             return
         langs: Counter[str] = Counter()
-        default = self.doc.styles.element.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
+        default = (self.styles_root.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
+                   if self.styles_root is not None else None)
         if _val(default):
             langs[_val(default)] += 1_000_000  # the document default outweighs run-level marks
         for lang in self.body.iter(f"{_W}lang"):
@@ -580,6 +588,12 @@ def _para_text(el) -> str:
         elif node.tag == f"{_W}br" or (node.tag == f"{_W}p" and node is not el and parts):
             parts.append("\n")
     return "".join(parts)
+
+
+def _enclosing_paragraph(el):
+    for a in el.iterancestors(f"{_W}p"):
+        return a
+    return None
 
 
 def _cell_text(row) -> str:

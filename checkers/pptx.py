@@ -1,20 +1,18 @@
 """PowerPoint (.pptx) checker: Annex 2 accessibility rules and the facts for the Annex 3 checks.
 
-python-pptx opens the package (it resolves placeholder positions inherited from layouts and the
-relationships between parts); where it has no API (alt text, decorative flag, table merges,
-media, colours) the checker reads the shape XML directly with lxml paths. The archive guard in
-checkers/ooxml.py runs first, so python-pptx never sees a zip bomb or a DOCTYPE.
+The checker walks the package with lxml through checkers/ooxml.Package (relationships, parts,
+placeholder positions inherited from layouts and masters), after the archive guard has looked
+at it: python-pptx has no API for most of what matters here (alt text, the decorative flag,
+merges, media, colours) and its per-element Python classes made opening a deck alone slower
+than the whole check. python-pptx builds the test decks (tests/office_factory.py).
 """
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
 
 from lxml import etree
-from pptx import Presentation
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from checkers import ooxml
 from checkers.colour import contrast_ratio, required_ratio
@@ -41,25 +39,36 @@ _P = f"{{{NS['p']}}}"
 _R_ID = f"{{{NS['r']}}}id"
 _R_EMBED = f"{{{NS['r']}}}embed"
 _R_LINK = f"{{{NS['r']}}}link"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_MC_ALTERNATE = f"{{{_MC}}}AlternateContent"
+_SHAPE_TAGS = {f"{_P}{t}" for t in ("sp", "pic", "graphicFrame", "grpSp", "cxnSp")}
 
 
 def check_pptx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
     facts = ContentFacts("pptx")
     try:
         pkg = ooxml.open_guarded(data, "pptx", getattr(ctx, "options", None))
-        prs = Presentation(io.BytesIO(data))
     except ooxml.Refused as refused:
         return [refused.finding()], facts
-    except Exception as exc:  # python-pptx on a damaged package: KeyError, ValueError, lxml errors
-        return [unreadable(f"the PowerPoint presentation is damaged: {type(exc).__name__}: "
-                           f"{str(exc)[:160]}")], facts
     try:
-        return DeckCheck(prs, pkg, facts).run(), facts
+        return DeckCheck(pkg, facts).run(), facts
     except ooxml.Refused as refused:
         return [refused.finding()], ContentFacts("pptx")
     except Exception as exc:  # a part that python-pptx accepted but cannot be navigated
         return [unreadable(f"the PowerPoint presentation could not be read: {type(exc).__name__}: "
                            f"{str(exc)[:160]}")], ContentFacts("pptx")
+
+
+@dataclass
+class SlideRef:
+    """One slide part and the parts it inherits from."""
+    part: str
+    root: etree._Element
+    rels: dict
+    layout_part: str | None
+    layout: etree._Element | None
+    master_part: str | None
+    master: etree._Element | None
 
 
 @dataclass
@@ -72,17 +81,21 @@ class Placed:
 
 
 class DeckCheck:
-    def __init__(self, prs, pkg: ooxml.Package, facts: ContentFacts):
-        self.prs, self.pkg, self.facts = prs, pkg, facts
+    def __init__(self, pkg: ooxml.Package, facts: ContentFacts):
+        self.pkg, self.facts = pkg, facts
+        self.presentation = pkg.xml(pkg.main_part)
         self.rec = Recorder(RULES)
         self.langs: Counter[str] = Counter()
         self.text_seen = False
         self.titles: dict[str, int] = {}
-        self._themes: dict[str, dict] = {}
+        self._themes: dict[str, tuple] = {}
+        self._boxes: dict[str, dict] = {}
 
     def run(self) -> list[Finding]:
+        if self.presentation is None:
+            raise ooxml.Refused("the PowerPoint presentation is damaged: presentation.xml is missing")
         core = ooxml.fill_core_facts(self.facts, self.pkg, "pptx")
-        slides = list(self.prs.slides)
+        slides = self.slides()
         self.facts.pages = len(slides)
         for number, slide in enumerate(slides, start=1):
             self.check_slide(slide, number)
@@ -95,33 +108,52 @@ class DeckCheck:
 
     # --- one slide --------------------------------------------------------------------------
 
+    def slides(self) -> list["SlideRef"]:
+        """The slides in presentation order (sldIdLst), with their layout and master parts."""
+        out = []
+        rels = self.pkg.rels(self.pkg.main_part)
+        for sld_id in self.presentation.iterfind("p:sldIdLst/p:sldId", NS):
+            rel = rels.get(sld_id.get(_R_ID) or "")
+            root = self.pkg.xml(rel.target) if rel and not rel.external else None
+            if root is None:
+                raise ooxml.Refused("the PowerPoint presentation is damaged: a slide listed in "
+                                    "presentation.xml is missing")
+            layout = self.pkg.related(rel.target, "slideLayout")
+            master = self.pkg.related(layout, "slideMaster") if layout else None
+            out.append(SlideRef(rel.target, root, self.pkg.rels(rel.target), layout,
+                                self.pkg.xml(layout) if layout else None, master,
+                                self.pkg.xml(master) if master else None))
+        return out
+
     def check_slide(self, slide, number: int) -> None:
-        title = self.check_title(slide, number)
+        sp_tree = slide.root.find("p:cSld/p:spTree", NS)
+        title = self.check_title(sp_tree, number)
         scheme = self.colour_context(slide)
         background = self.slide_background(slide, scheme)
+        boxes = self.placeholder_boxes(slide)
         placed: list[Placed] = []
         behind: list[tuple[int, int, int, int]] = []  # boxes of pictures/filled shapes so far
-        for shape in slide.shapes:
-            label = self.walk(shape, slide, number, scheme, background, behind)
-            box = _box(shape)
+        for el in _shapes(sp_tree):
+            label = self.walk(el, slide, number, scheme, background, behind, boxes)
+            box = _box(el, boxes)
             if label and box:
                 placed.append(Placed(label, box[0], box[1], box[3]))
         self.check_reading_order(placed, slide, number)
         self.collect_text(slide, title)
         # Runs decide the language; paragraph-end and default marks only break ties.
-        for el in slide._element.iter(f"{_A}rPr", f"{_A}endParaRPr", f"{_A}defRPr"):
+        for el in slide.root.iter(f"{_A}rPr", f"{_A}endParaRPr", f"{_A}defRPr"):
             if el.get("lang"):
                 self.langs[el.get("lang")] += 1000 if el.tag == f"{_A}rPr" else 1
 
-    def check_title(self, slide, number: int) -> str:
-        shape = slide.shapes.title
-        text = " ".join((shape.text_frame.text if shape is not None and shape.has_text_frame else "").split())
+    def check_title(self, sp_tree, number: int) -> str:
+        shape = next((el for el in _shapes(sp_tree) if _placeholder_type(el) in ("title", "ctrTitle")), None)
+        text = " ".join(_snippet(shape, 10_000).split()) if shape is not None else ""
         if shape is None:
             self.rec.failed("pptx-slide-title-missing", f"slide {number} has no title placeholder",
                             slide=number)
         elif not text:
             self.rec.failed("pptx-slide-title-missing", f"slide {number} has an empty title",
-                            slide=number, selector=shape.name)
+                            slide=number, selector=_name(shape))
         else:
             self.rec.passed("pptx-slide-title-missing")
             key = normalise(text)
@@ -135,18 +167,41 @@ class DeckCheck:
             self.facts.headings.append(text)
         return text
 
-    def walk(self, shape, slide, number: int, scheme, background, behind) -> str | None:
+    def placeholder_boxes(self, slide: "SlideRef") -> dict:
+        """Positions a slide's placeholders inherit: by idx or type from the layout, else the master."""
+        key = slide.layout_part or ""
+        if key not in self._boxes:
+            master: dict = {}
+            for el in _shapes(slide.master.find("p:cSld/p:spTree", NS) if slide.master is not None else None):
+                box = _xfrm_box(el)
+                if box and _placeholder_type(el):
+                    master.setdefault(("type", _placeholder_type(el)), box)
+            boxes: dict = {}
+            for el in _shapes(slide.layout.find("p:cSld/p:spTree", NS) if slide.layout is not None else None):
+                ph_type = _placeholder_type(el)
+                if not ph_type:
+                    continue
+                box = _xfrm_box(el) or master.get(("type", _master_type(ph_type)))
+                ph = el.find("*/p:nvPr/p:ph", NS)
+                if box:
+                    boxes.setdefault(("idx", ph.get("idx", "0")), box)
+                    boxes.setdefault(("type", ph_type), box)
+            for k, box in master.items():
+                boxes.setdefault(k, box)
+            self._boxes[key] = boxes
+        return self._boxes[key]
+
+    def walk(self, el, slide, number: int, scheme, background, behind, boxes) -> str | None:
         """Check one shape (recursing into groups); return its reading-order label, if it has content."""
-        el = shape._element
         tag = etree.QName(el).localname
-        nv = el.find(".//p:cNvPr", NS)
+        nv = el.find("*/p:cNvPr", NS)
         name = nv.get("name", tag) if nv is not None else tag
         if tag == "pic":
             self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide))
             self.check_media(el, slide, number, name)
             self.licence_from_picture(nv, el, slide)
-            _add_box(behind, shape)
-            return None if ooxml.is_decorative(nv) else name
+            _add_box(behind, el, boxes)
+            return None if nv is not None and ooxml.is_decorative(nv) else name
         if tag == "graphicFrame":
             uri = el.find(".//a:graphicData", NS)
             kind = GRAPHIC_KINDS.get(uri.get("uri") if uri is not None else "", "graphic object")
@@ -154,22 +209,22 @@ class DeckCheck:
                 self.check_table(el, number, name, slide)
                 return name
             self.check_alt("pptx-chart-alt", nv, kind, slide, number)
-            return None if ooxml.is_decorative(nv) else name
+            return None if nv is not None and ooxml.is_decorative(nv) else name
         if tag == "grpSp":
             visual = el.find(".//p:pic", NS) is not None or any(
                 GRAPHIC_KINDS.get(g.get("uri"), "") != "table" for g in el.iterfind(".//a:graphicData", NS))
             if visual:
                 self.check_alt("pptx-image-alt", nv, "group", slide, number)
-            for child in shape.shapes:
-                self.walk(child, slide, number, scheme, background, behind)
+            for child in _shapes(el):
+                self.walk(child, slide, number, scheme, background, behind, boxes)
             return name if visual or el.find(".//a:t", NS) is not None else None
         if tag == "sp":
             has_text = any((t.text or "").strip() for t in el.iterfind(".//a:t", NS))
             if has_text:
                 self.check_links(el, slide, number, name)
-                self.check_contrast(el, shape, number, name, scheme, background, behind)
+                self.check_contrast(el, _box(el, boxes), number, name, scheme, background, behind)
             if el.find("p:spPr/a:solidFill", NS) is not None or el.find("p:spPr/a:blipFill", NS) is not None:
-                _add_box(behind, shape)
+                _add_box(behind, el, boxes)
             return f"{name} ({_snippet(el)})" if has_text else None
         return None
 
@@ -185,8 +240,9 @@ class DeckCheck:
     def image_name(self, pic, slide) -> str | None:
         blip = pic.find(".//a:blip", NS)
         rid = blip.get(_R_EMBED) if blip is not None else None
-        if rid and rid in slide.part.rels and not slide.part.rels[rid].is_external:
-            return str(slide.part.rels[rid].target_partname)
+        rel = slide.rels.get(rid or "")
+        if rel and not rel.external:
+            return rel.target
         return None
 
     # --- tables -------------------------------------------------------------------------------
@@ -235,19 +291,18 @@ class DeckCheck:
                                  selector=name, evidence=f"{text.strip()} -> {target or rid}")
 
     def link_target(self, slide, rid: str) -> str | None:
-        rels = slide.part.rels
-        if not rid or rid not in rels:
+        rel = slide.rels.get(rid or "")
+        if rel is None:
             return None
-        rel = rels[rid]
-        if rel.is_external:
-            target = rel.target_ref
+        if rel.external:
+            target = rel.target
             if target not in self.facts.links:
                 self.facts.links.append(target)
             clue = ooxml.licence_link(target, "pptx:text")
             if clue and clue not in self.facts.licences:
                 self.facts.licences.append(clue)
             return target
-        return str(rel.target_partname)
+        return rel.target
 
     # --- media --------------------------------------------------------------------------------
 
@@ -267,8 +322,7 @@ class DeckCheck:
                 rids.append(child.get(_R_EMBED) or child.get(_R_LINK))
         if kind is None:
             return
-        rels = slide.part.rels
-        embedded = [rels[r] for r in rids if r and r in rels and not rels[r].is_external]
+        embedded = [slide.rels[r] for r in rids if r in slide.rels and not slide.rels[r].external]
         if not embedded:
             self.rec.cant_tell("pptx-media-captions", f"linked {kind} {name!r} on slide {number}: check "
                                "its captions or transcript where it is stored", slide=number, selector=name)
@@ -282,17 +336,14 @@ class DeckCheck:
         else:
             self.rec.failed("pptx-media-captions", f"embedded video {name!r} on slide {number} has no "
                             "caption track (no .vtt part, no text track in the video)", slide=number,
-                            selector=name, evidence=str(embedded[0].target_partname))
+                            selector=name, evidence=embedded[0].target)
 
     def has_captions(self, slide, media_rels) -> bool:
-        for rel in slide.part.rels.values():
-            if rel.is_external:
-                continue
-            part_name = str(rel.target_partname).lower()
-            if part_name.endswith((".vtt", ".srt")) or "caption" in rel.reltype.lower():
+        for rel in slide.rels.values():
+            if not rel.external and (rel.target.lower().endswith((".vtt", ".srt")) or "caption" in rel.type.lower()):
                 return True
         for rel in media_rels:
-            blob = rel.target_part.blob
+            blob = self.pkg.blob(rel.target) or b"" 
             for m in re.finditer(rb"hdlr", blob[:50_000_000]):
                 if blob[m.end() + 8: m.end() + 12] in CAPTION_HANDLERS:
                     return True
@@ -317,19 +368,15 @@ class DeckCheck:
 
     def colour_context(self, slide):
         """(theme colour scheme, colour map) for a slide: master clrMap unless the slide overrides it."""
-        master = slide.slide_layout.slide_master
-        key = str(master.part.partname)
+        key = slide.master_part
         if key not in self._themes:
-            try:
-                theme_part = master.part.part_related_by(RT.THEME)
-                theme = self.pkg.xml(str(theme_part.partname))
-            except KeyError:
-                theme = None
-            clr_map = master._element.find("p:clrMap", NS)
+            theme_part = self.pkg.related(key, "theme") if key else None
+            theme = self.pkg.xml(theme_part) if theme_part else None
+            clr_map = slide.master.find("p:clrMap", NS) if slide.master is not None else None
             self._themes[key] = (ooxml.theme_colours(theme), dict(clr_map.attrib) if clr_map is not None else {},
                                  theme)
         scheme, clr_map, theme = self._themes[key]
-        override = slide._element.find("p:clrMapOvr/a:overrideClrMapping", NS)
+        override = slide.root.find("p:clrMapOvr/a:overrideClrMapping", NS)
         if override is not None:
             clr_map = dict(override.attrib)
         return scheme, clr_map, theme
@@ -337,8 +384,8 @@ class DeckCheck:
     def slide_background(self, slide, scheme):
         """The slide's solid background colour; None if it is a picture/gradient or unknown."""
         colours, clr_map, theme = scheme
-        for owner in (slide, slide.slide_layout, slide.slide_layout.slide_master):
-            bg = owner._element.find("p:cSld/p:bg", NS)
+        for owner in (slide.root, slide.layout, slide.master):
+            bg = owner.find("p:cSld/p:bg", NS) if owner is not None else None
             if bg is None:
                 continue
             solid = bg.find("p:bgPr/a:solidFill", NS)
@@ -375,7 +422,7 @@ class DeckCheck:
             return False, None
         return True, None
 
-    def check_contrast(self, el, shape, number: int, name: str, scheme, background, behind) -> None:
+    def check_contrast(self, el, box, number: int, name: str, scheme, background, behind) -> None:
         colours, clr_map, _ = scheme
         runs = []
         for run in el.iterfind(".//a:r", NS):
@@ -388,7 +435,6 @@ class DeckCheck:
         known, bg = self.shape_fill(el, scheme)
         where = dict(slide=number, selector=name)
         if known and bg is None:
-            box = _box(shape)
             if box is None or any(_overlap(box, other) for other in behind):
                 self.rec.cant_tell("pptx-text-contrast", f"text in {name!r} on slide {number} lies over a "
                                    "picture or another shape: check its contrast", **where)
@@ -431,7 +477,7 @@ class DeckCheck:
         if not self.text_seen:
             self.rec.evaluate("pptx-language")
             return
-        for el in self.prs.part._element.iterfind(".//p:defaultTextStyle//a:defRPr", NS):
+        for el in self.presentation.iterfind(".//p:defaultTextStyle//a:defRPr", NS):
             if el.get("lang"):
                 self.langs[el.get("lang")] += 1
         valid = [(n, lang) for lang, n in self.langs.items() if ooxml.valid_language(lang)]
@@ -457,14 +503,17 @@ class DeckCheck:
 
     def collect_text(self, slide, title: str) -> None:
         parts = []
-        for para in slide._element.iterfind(".//a:p", NS):
+        for para in slide.root.iterfind(".//a:p", NS):
             line = "".join(t.text or "" for t in para.iter(f"{_A}t"))
             if line.strip():
                 parts.append(line)
-        if slide.has_notes_slide:
-            notes = slide.notes_slide.notes_text_frame
-            if notes is not None and notes.text.strip():
-                parts.append(notes.text)
+        notes_part = self.pkg.related(slide.part, "notesSlide")
+        notes = self.pkg.xml(notes_part) if notes_part else None
+        for shape in _shapes(notes.find("p:cSld/p:spTree", NS) if notes is not None else None):
+            if _placeholder_type(shape) == "body":
+                text = "\n".join(_snippet(p, 100_000) for p in shape.iterfind(".//a:p", NS)).strip()
+                if text:
+                    parts.append(text)
         text = "\n".join(parts)
         if text.strip():
             self.text_seen = True
@@ -499,18 +548,63 @@ def visual_order(placed: list[Placed]) -> list[Placed]:
     return [p for row in rows for p in sorted(row, key=lambda p: p.left)]
 
 
-def _box(shape) -> tuple[int, int, int, int] | None:
+def _shapes(container):
+    """The shapes of a spTree or group in document (= reading) order, looking inside
+    mc:AlternateContent (the Choice PowerPoint itself would show)."""
+    if container is None:
+        return
+    for el in container:
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == _MC_ALTERNATE:
+            choice = el.find(f"{{{_MC}}}Choice")
+            if choice is not None:
+                yield from (c for c in choice if isinstance(c.tag, str) and c.tag in _SHAPE_TAGS)
+        elif el.tag in _SHAPE_TAGS:
+            yield el
+
+
+def _placeholder_type(el) -> str | None:
+    ph = el.find("*/p:nvPr/p:ph", NS)
+    return None if ph is None else ph.get("type", "obj")
+
+
+def _master_type(ph_type: str) -> str:
+    return {"ctrTitle": "title", "subTitle": "body", "obj": "body"}.get(ph_type, ph_type)
+
+
+def _name(el) -> str:
+    nv = el.find("*/p:cNvPr", NS)
+    return nv.get("name", "") if nv is not None else ""
+
+
+def _xfrm_box(el) -> tuple[int, int, int, int] | None:
+    xfrm = el.find("p:xfrm", NS)
+    if xfrm is None:
+        xfrm = el.find("*/a:xfrm", NS)
+    if xfrm is None:
+        return None
+    off, ext = xfrm.find("a:off", NS), xfrm.find("a:ext", NS)
     try:
-        left, top, width, height = shape.left, shape.top, shape.width, shape.height
-    except (AttributeError, KeyError, ValueError):
+        return int(off.get("x")), int(off.get("y")), int(ext.get("cx")), int(ext.get("cy"))
+    except (AttributeError, TypeError, ValueError):
         return None
-    if None in (left, top, width, height):
-        return None
-    return int(left), int(top), int(width), int(height)
 
 
-def _add_box(boxes: list, shape) -> None:
-    box = _box(shape)
+def _box(el, boxes: dict) -> tuple[int, int, int, int] | None:
+    """Where a shape sits: its own xfrm, else the placeholder position it inherits."""
+    box = _xfrm_box(el)
+    if box is None:
+        ph = el.find("*/p:nvPr/p:ph", NS)
+        if ph is not None:
+            ph_type = ph.get("type", "obj")
+            box = (boxes.get(("idx", ph.get("idx", "0"))) or boxes.get(("type", ph_type))
+                   or boxes.get(("type", _master_type(ph_type))))
+    return box
+
+
+def _add_box(boxes: list, el, placeholder_boxes: dict) -> None:
+    box = _box(el, placeholder_boxes)
     if box:
         boxes.append(box)
 

@@ -160,3 +160,13 @@ def test_colour_of_resolves_scheme_colours_and_lum_mods():
     assert ooxml.colour_of(tinted, scheme, {}) is None  # unknown transform: contrast becomes cantTell
     half = etree.fromstring(f'<a:srgbClr xmlns:a="{a}" val="FF0000"><a:alpha val="50000"/></a:srgbClr>')
     assert ooxml.colour_of(half, scheme, {}) is None
+
+
+@pytest.mark.parametrize("xml, suspect", [
+    (b'<?xml version="1.0"?><!-- <root> in a comment --><!DOCTYPE r [<!ENTITY a "b">]><r/>', True),
+    (b'<?xml version="1.0"?>\n<?pi data?>\n<!-- note --><r>&lt;!DOCTYPE is text here</r>', False),
+    (b"\xef\xbb\xbf<r/>", False),
+    (b"<!-- " + b"x" * (ooxml.PROLOG_LIMIT + 10) + b" --><r/>", True),  # prolog longer than we read
+])
+def test_has_dtd_reads_the_whole_prolog_and_only_the_prolog(xml, suspect):
+    assert ooxml.has_dtd(xml) is suspect
