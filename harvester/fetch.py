@@ -281,6 +281,8 @@ class Fetcher:
                                          timeout=timeout, stream=True, allow_redirects=False)
         except AddressRefused as exc:
             raise BlockedAddress(f"{exc} (URL {url})") from None
+        except requests.exceptions.SSLError as exc:      # a bad certificate does not heal on retry
+            raise FetchError(f"TLS failure for {url}: {_short(exc)}") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retry(redact(f"connection failed: {_short(exc)}")) from None
         except requests.RequestException as exc:
