@@ -8,7 +8,6 @@ content for roles that allow it and inside a traversal; 2I the title attribute (
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 NAME_FROM_CONTENT_ROLES = frozenset({
@@ -25,11 +24,11 @@ BLOCK = frozenset({"address", "article", "aside", "blockquote", "br", "dd", "div
                    "table", "td", "th", "tr", "ul", "caption", "details", "summary"})
 PRESENTATIONAL = frozenset({"presentation", "none"})
 MAX_DEPTH = 200
-_SPACE = re.compile(r"\s+")
 
 
 def squash(text: str | None) -> str:
-    return _SPACE.sub(" ", text or "").strip()
+    """Fold runs of white space into one space (str.split is several times faster than a regex)."""
+    return " ".join(text.split()) if text else ""
 
 
 def explicit_role(el) -> str | None:

@@ -159,14 +159,17 @@ def _text(page: Page, facts: ContentFacts) -> None:
     lines = [squash(line) for line in "".join(body.itertext()).split("\n")]
     text = "\n".join(line for line in lines if line)
     facts.add_text(text)
-    found = 0
-    for line in lines:
+    found, after = 0, -1
+    for m in _CC_TEXT.finditer(text):  # one scan of the whole text, then cut out the sentence
         if found >= MAX_TEXT_CLUES:
             break
-        m = _CC_TEXT.search(line)
-        if m:
-            start = max(0, line.rfind(".", 0, m.start()) + 1)
-            end = line.find(". ", m.end())
-            sentence = line[start: end + 1 if end >= 0 else len(line)].strip()
-            facts.licences.append(LicenceClue(sentence[:300], "html:text", "text"))
-            found += 1
+        if m.start() < after:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        start = max(line_start, text.rfind(". ", line_start, m.start()) + 2 if text.rfind(". ", line_start, m.start()) >= 0 else line_start)
+        end = text.find(". ", m.end(), line_end)
+        end = line_end if end < 0 else end + 1
+        facts.licences.append(LicenceClue(text[start:end].strip()[:300], "html:text", "text"))
+        found, after = found + 1, end

@@ -44,8 +44,11 @@ def check(page: Page) -> None:
 
 
 def _own_text(el) -> str:
-    parts = [el.text or ""] + [child.tail or "" for child in el]
-    return "".join(parts).strip()
+    """The text directly inside el (not in its children)."""
+    text = el.text
+    if text and not text.isspace():
+        return text.strip()
+    return "".join([child.tail or "" for child in el]).strip()
 
 
 def _introducer(page: Page, el, same) -> object:
@@ -73,7 +76,13 @@ def _styled_text(page: Page) -> None:
         if not text or not any(ch.isalnum() for ch in text):
             continue
         s = styles.style(el)
-        if s.hidden or page.aria_hidden(el):
+        if s.hidden:
+            continue
+        if not (s.color_set or s.background is not None or s.background_unknown or s.underline or s.family):
+            if tag not in HEADING_TAGS:  # plain text: only its size matters here
+                sizes.add(round(s.font_px))
+            continue
+        if page.aria_hidden(el):
             continue
         linked = page.in_link(el)
         if s.family:

@@ -44,8 +44,11 @@ def _is_header(cell) -> bool:
 
 
 def _span(cell, attr: str) -> int:
+    value = cell.get(attr)
+    if value is None:
+        return 1
     try:
-        return max(1, min(1000, int((cell.get(attr) or "1").strip() or 1)))
+        return max(1, min(1000, int(value.strip() or 1)))
     except ValueError:
         return 1
 
