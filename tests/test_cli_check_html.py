@@ -117,3 +117,32 @@ def test_our_html_report_passes_the_html_checker(tmp_path, many):
     failed = [(f.rule, f.message, f.location.selector) for f in accessibility if f.outcome == "failed"]
     assert failed == []
     assert checked.scores["accessibility"] == 100
+
+
+# ------------------------------------------------------------------ PDF files (the PDF checker)
+
+def test_pdf_findings_point_at_pages_in_every_format(tmp_path):
+    from tests.pdf_factory import E, make_pdf
+    pdf = tmp_path / "lecture.pdf"
+    pdf.write_bytes(make_pdf([[E("H1", "Heat"), E("P", "Heat is energy in transit."), E("Figure", image=True)]]))
+    text = run("check", pdf).stdout
+    block = text[text.index("[failed] Figure has no text alternative"):]
+    assert "where:    page 1" in block and "PDF/UA 7.3 · Matterhorn 13-004" in block
+    assert " ".join(catalogue()["pdf-figure-alt"].fix_for("pdf").split())[:50] in " ".join(block.split())
+    rows = [r for r in run("check", pdf, "--format", "csv").stdout.splitlines() if ",pdf-figure-alt," in r]
+    assert len(rows) == 1 and ",7.3,A2.images.1,1,," in rows[0]
+    sarif = json.loads(run("check", pdf, "--format", "sarif").stdout)
+    result = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "pdf-figure-alt"][0]
+    assert result["locations"][0]["logicalLocations"] == [{"name": "page 1", "kind": "page"}]
+    assert "region" not in result["locations"][0]["physicalLocation"]
+
+
+def test_a_damaged_pdf_is_a_severe_unreadable_finding_not_a_crash(tmp_path):
+    from tests.pdf_factory import make_pdf
+    data = make_pdf()
+    pdf = tmp_path / "broken.pdf"
+    pdf.write_bytes(data[: len(data) // 2])
+    res = run("check", pdf, "--format", "json", "--fail-on", "severe")
+    assert res.exit_code == 1
+    findings = json.loads(res.stdout)["findings"]
+    assert [f["outcome"] for f in findings if f["rule"] == "unreadable"] == ["failed"]

@@ -102,3 +102,11 @@ def test_explain_unknown_rule_suggests_close_matches(typo):
 def test_explain_without_a_close_match_points_to_the_list():
     res = run("explain", "zzzz")
     assert res.exit_code == 2 and "oerlint rules" in res.stderr
+
+
+def test_explain_works_for_every_rule_of_the_catalogue():
+    runner = CliRunner()
+    for rule in catalogue():
+        res = runner.invoke(main, ["explain", rule.id], catch_exceptions=False)
+        assert res.exit_code == 0 and res.stdout.startswith(f"{rule.id}: {rule.title}")
+        assert f"annex {rule.annex}: " in res.stdout
