@@ -174,14 +174,24 @@ def _published(v: Verdicts, subject: Subject) -> None:
     elif openness == "open":
         v.passed(rule, "Published in an open repository" + (f" ({landing})" if landing else ""))
     elif openness == "login":
-        moodle = subject.metadata.get("moodle") or {}
-        course = moodle.get("course") if isinstance(moodle, Mapping) else None
+        course = _moodle_course(subject.metadata)
         v.failed(rule, "The resource is in a course behind a login"
                  + (f" (Moodle course {course})" if course else "")
                  + ", so others cannot find or reuse it; publish it on an open platform as well.")
     else:
         v.cant_tell(rule, "The record does not say whether the resource is openly published "
                     f"(openness: {openness!r}); a reviewer must check.")
+
+
+def _moodle_course(meta: Mapping[str, Any]) -> str | None:
+    """The Moodle course a record belongs to (harvester.moodle_records: course_fullname…)."""
+    moodle = meta.get("moodle")
+    if not isinstance(moodle, Mapping):
+        return None
+    for key in ("course_fullname", "course_shortname", "course", "course_id", "courseid"):
+        if moodle.get(key) not in (None, ""):
+            return str(moodle[key])
+    return None
 
 
 FIELDS = (("title", ("title",)), ("description", ("description",)),
@@ -226,8 +236,7 @@ def _curriculum(v: Verdicts, subject: Subject, texts: Texts) -> None:
     rule = "oer-curriculum-link"
     meta = subject.metadata
     relations = [r for r in as_list(meta.get("relations")) if isinstance(r, str) and r.strip()]
-    moodle = meta.get("moodle") or {}
-    course = (moodle.get("course") or moodle.get("courseid")) if isinstance(moodle, Mapping) else None
+    course = _moodle_course(meta)
     if relations:
         v.passed(rule, f"The metadata links it to {quote_list(relations, 3)}")
         return

@@ -175,7 +175,8 @@ def test_usage_cant_tell_for_a_record_without_description():
 
 def test_published_openly():
     assert only(check(FULL_RECORD), "oer-published-openly").outcome == "passed"
-    f = only(check(dict(FULL_RECORD, openness="login", moodle={"course": "Thermo 1"})), "oer-published-openly")
+    moodle = {"course_id": 7, "course_shortname": "THERMO1", "course_fullname": "Thermo 1"}  # harvester's keys
+    f = only(check(dict(FULL_RECORD, openness="login", moodle=moodle)), "oer-published-openly")
     assert f.outcome == "failed" and "login" in f.message and "Thermo 1" in f.message
     assert only(check({"title": "T"}), "oer-published-openly").outcome == "cantTell"
     assert only(check({}, page()), "oer-published-openly").outcome == "inapplicable"
@@ -209,7 +210,7 @@ def test_metadata_complete_inapplicable_without_a_record():
 
 @pytest.mark.parametrize("meta, facts", [
     (dict(FULL_RECORD, relations=["isPartOf: https://uni.example/curriculum/energy-bsc"]), None),
-    (dict(FULL_RECORD, moodle={"course": 12}), None),
+    (dict(FULL_RECORD, moodle={"course_id": 12}), None),
     ({}, page(LONG + " This module is worth 5 ECTS at EQF level 6.")),
     ({}, page(LONG + " Kuuluu opintojaksoon Termodynamiikka.")),
     ({}, page(LONG + " Siehe Modulhandbuch Maschinenbau.")),
