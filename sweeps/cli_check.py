@@ -26,6 +26,8 @@ from rules.catalogue import SEVERITIES, Catalogue, catalogue
 from sweeps.cli import main
 
 PROGRESS_FROM = 4          # inputs from which a progress bar is shown on stderr
+MAX_SIBLINGS = 1000        # files beside a media file that are named to the media checker
+CAPTION_MAX_BYTES = 5 * 2**20
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -126,6 +128,27 @@ def resolve_policy(value: str) -> str:
 
 # ---------------------------------------------------------------- checking
 
+def _siblings(path: Path) -> tuple[tuple[str, ...], dict[str, bytes]]:
+    """For a video or audio file: the names of the files beside it, and the bytes of the caption
+    files among them (lecture.vtt next to lecture.mp4), which the media checker judges."""
+    from checkers.media import CAPTION_EXTS, MEDIA_EXTS
+    if path.suffix.lower() not in MEDIA_EXTS:
+        return (), {}
+    try:
+        names = sorted(p.name for p in path.parent.iterdir() if p.is_file() and p != path)[:MAX_SIBLINGS]
+    except OSError:
+        return (), {}
+    data = {}
+    for name in names:
+        sibling = path.parent / name
+        try:
+            if sibling.suffix.lower() in CAPTION_EXTS and sibling.stat().st_size <= CAPTION_MAX_BYTES:
+                data[name] = sibling.read_bytes()
+        except OSError:
+            continue  # an unreadable caption file is as good as none
+    return tuple(names), data
+
+
 def _url_name(url: str) -> str:
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
 
@@ -142,8 +165,10 @@ class _Loader:
                 data = item.path.read_bytes()
             except OSError as exc:
                 raise UsageOrIOError(f"{item.resource}: cannot read the file ({exc.strerror or exc})") from None
+            siblings, sibling_data = _siblings(item.path)
             return {"data": data, "name": item.path.name, "media_type": None,
-                    "base_url": item.path.resolve().as_uri()}
+                    "base_url": item.path.resolve().as_uri(), "siblings": siblings,
+                    "sibling_data": sibling_data}
         from harvester.fetch import FetchError
         try:
             fetched = self._fetch(item.url)
@@ -182,7 +207,9 @@ def run_checks(inputs: list[Input], metadata: dict[str, Any], policy: str) -> li
                 loaded = loader.load(item)
                 results.append(check_bytes(loaded["data"], resource=item.resource, name=loaded["name"],
                                            media_type=loaded["media_type"], metadata=dict(metadata),
-                                           base_url=loaded["base_url"], policy=policy))
+                                           base_url=loaded["base_url"], policy=policy,
+                                           siblings=loaded.get("siblings", ()),
+                                           sibling_data=loaded.get("sibling_data")))
     finally:
         loader.close()
     return results
@@ -212,7 +239,10 @@ def fail_on_met(results: list[CheckResult], threshold: str | None) -> bool:
 @click.option("--show-passed", is_flag=True, help="Also list the rules that passed.")
 def check(inputs: tuple[str, ...], fmt: str, metadata_file: str | None, policy: str,
           output: str | None, fail_on: str | None, show_passed: bool) -> None:
-    """Check files, directories and http(s) pages; print a report."""
+    """Check files, directories (every file in them) and http(s) pages; print a report.
+
+    Exit status: 0 when the check ran, 1 when --fail-on is met, 2 on a usage or I/O error.
+    """
     items = expand_inputs(inputs)
     metadata = load_metadata(metadata_file)
     policy = resolve_policy(policy)

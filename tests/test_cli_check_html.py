@@ -146,3 +146,19 @@ def test_a_damaged_pdf_is_a_severe_unreadable_finding_not_a_crash(tmp_path):
     assert res.exit_code == 1
     findings = json.loads(res.stdout)["findings"]
     assert [f["outcome"] for f in findings if f["rule"] == "unreadable"] == ["failed"]
+
+
+# ------------------------------------------------------------------ media files and the captions beside them
+
+def test_a_caption_file_beside_a_local_video_counts(tmp_path):
+    from tests.test_media_builders import cues_until, mp4, vtt
+    video = tmp_path / "lecture.mp4"
+    video.write_bytes(mp4(duration_ms=60_000))
+
+    def captions_outcomes():
+        data = json.loads(run("check", video, "--format", "json").stdout)
+        return [f["outcome"] for f in data["findings"] if f["rule"] == "media-video-captions"]
+
+    assert captions_outcomes() == ["failed"]
+    (tmp_path / "lecture.en.vtt").write_bytes(vtt(cues_until(60)))
+    assert captions_outcomes() == ["passed"]
