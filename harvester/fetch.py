@@ -377,3 +377,16 @@ def _short(exc: BaseException) -> str:
     if len(text) > 300:
         text = text[:300] + "…"
     return redact(text)
+
+
+def fetcher_for(options: dict[str, Any], retry: RetryPolicy | None = None) -> Fetcher:
+    """A Fetcher configured from a source's options (allow_private, rate, max_concurrency, timeout)."""
+    allow = options.get("allow_private", False)
+    rate = options.get("rate") or 0
+    timeout = options.get("timeout")
+    kwargs: dict[str, Any] = {}
+    if timeout:
+        kwargs.update(connect_timeout=min(10.0, float(timeout)), read_timeout=float(timeout))
+    return Fetcher(retry=retry, allow_private=allow is True, allowlist=allow if isinstance(allow, list) else (),
+                   per_host_concurrency=int(options.get("max_concurrency") or 2),
+                   min_delay=(1.0 / rate) if rate else 0.0, **kwargs)

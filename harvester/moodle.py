@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Iterator
 
 from harvester.base import Checkpoint, CheckpointSink, HarvestStats
-from harvester.fetch import Fetcher, FetchError, FetchResult, redact, register_secret
+from harvester.fetch import Fetcher, FetchError, FetchResult, fetcher_for, redact, register_secret
 from harvester.moodle_api import (MoodleAuthError, MoodleClient, MoodleConfigError, MoodleError,
                                   MoodleSetupError, missing_setup)
 from harvester.moodle_records import (CourseContext, course_record, deleted_record, fingerprint,
@@ -62,19 +62,6 @@ def to_epoch(value: Any) -> float | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp()
     raise ValueError(f"cannot read {value!r} as a date")
-
-
-def fetcher_for(options: dict[str, Any], retry: RetryPolicy | None = None) -> Fetcher:
-    """A Fetcher configured from a source's options (allow_private, rate, max_concurrency, timeout)."""
-    allow = options.get("allow_private", False)
-    rate = options.get("rate") or 0
-    timeout = options.get("timeout")
-    kwargs: dict[str, Any] = {}
-    if timeout:
-        kwargs.update(connect_timeout=min(10.0, float(timeout)), read_timeout=float(timeout))
-    return Fetcher(retry=retry, allow_private=allow is True, allowlist=allow if isinstance(allow, list) else (),
-                   per_host_concurrency=int(options.get("max_concurrency") or 2),
-                   min_delay=(1.0 / rate) if rate else 0.0, **kwargs)
 
 
 class MoodleHarvester:

@@ -9,13 +9,8 @@ from sweeps.pipeline import Sweeper, SweepSettings
 
 
 def make_fetcher(source: Any):
-    from harvester.fetch import Fetcher
-    opts = source.options
-    allow = opts.get("allow_private", False)  # true, or a list of addresses/networks/hosts
-    return Fetcher(allow_private=allow is True,
-                   allowlist=tuple(allow) if isinstance(allow, list) else (),
-                   min_delay=float(opts.get("rate", 0.0) or 0.0),
-                   per_host_concurrency=int(opts.get("max_concurrency", 4) or 4))
+    from harvester.fetch import fetcher_for
+    return fetcher_for(source.options)
 
 
 def make_pool():

@@ -82,6 +82,14 @@ class Sweeper:
             return {"token": os.environ[env]}
         return {}
 
+    def _secrets_for(self, url: str) -> dict[str, str] | None:
+        """The token goes only to this Moodle site's web-service file URLs."""
+        if not self.secrets:
+            return None
+        from harvester.moodle_api import PLUGINFILE_PATH
+        site = self.source.base_url.rstrip("/")
+        return self.secrets if url.startswith(site + PLUGINFILE_PATH) else None
+
     def _clean(self, text: str) -> str:
         return token_free(text, self.secrets.values())[:2000]
 
@@ -322,7 +330,7 @@ class Sweeper:
         try:
             got = self.fetcher.fetch(file.url, etag=info_prev["etag"] if cached else None,
                                      last_modified=info_prev["last_modified"] if cached else None,
-                                     secret_params=self.secrets or None)
+                                     secret_params=self._secrets_for(file.url))
         except Exception as exc:
             return self._clean(f"download failed: {type(exc).__name__}: {exc}")
         if got.status == 304:
@@ -369,7 +377,7 @@ class Sweeper:
         if wanted and self.fetcher is not None and data is not None and _is_media(data):
             for f in wanted[:10]:
                 try:
-                    got = self.fetcher.fetch(f.url, secret_params=self.secrets or None)
+                    got = self.fetcher.fetch(f.url, secret_params=self._secrets_for(f.url))
                     if got.path and got.size <= SIBLING_MAX_BYTES:
                         sibling_data[f.name] = got.read_bytes()
                         Path(got.path).unlink(missing_ok=True)
