@@ -217,8 +217,14 @@ def walk(pdf: pikepdf.Pdf, page_numbers: dict[tuple[int, int], int], budget: Bud
                 nodes[parent].content += 1
             continue
         if isinstance(obj, list):
-            for item in reversed(obj[: caps.max_struct_items]):
-                stack.append((item, None, parent, depth, page))
+            items = obj[: caps.max_struct_items]
+            visited += len(items)
+            for item in reversed(items):
+                if type(item) is int:  # an MCID: counted here, no trip through the stack
+                    if parent >= 0:
+                        nodes[parent].content += 1
+                else:
+                    stack.append((item, None, parent, depth, page))
             continue
         if not isinstance(obj, dict):
             continue
