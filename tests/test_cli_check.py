@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -363,3 +362,11 @@ def test_console_script_runs_in_a_subprocess(files, tmp_path):
     assert done.stderr.strip() == f"Error: {tmp_path / 'missing.pdf'}: no such file or directory"
     assert done.stdout == ""
 
+
+
+def test_show_passed_lists_the_rules_that_passed(files):
+    _, titled = files
+    plain = run("check", titled).stdout
+    shown = run("check", titled, "--show-passed").stdout
+    assert "PASSED (" not in plain
+    assert "PASSED (" in shown and "pptx-slide-title-missing - " in shown[shown.index("PASSED ("):]

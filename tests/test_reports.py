@@ -9,7 +9,7 @@ import pytest
 from checkers.findings import Finding
 from reports import FORMATS, render
 from reports.csv_report import COLUMNS
-from tests.report_fixtures import (clean_result, hostile_result, html_result, pdf_result,
+from tests.report_fixtures import (clean_result, html_result, pdf_result,
                              small_catalogue)
 
 
