@@ -1,12 +1,12 @@
 """Shared ground for the PowerPoint and Word checkers: the archive guard, safe XML parsing, core
 properties into facts, and the alt-text, link-text and licence-clue judgements both formats use.
 
-An Office file is a ZIP archive of XML parts. Before python-pptx or python-docx sees one, the
-guard looks at the archive's directory (member count, declared sizes, compression ratios, names)
-and scans every XML part for a DOCTYPE: OOXML never needs one, and a DOCTYPE is how billion-laughs
-and external-entity attacks start. python-pptx and python-docx parse with
-`resolve_entities=False` (checked in 1.0 / 1.2), so the scan is a second wall, and it keeps the
-refusal message clear instead of letting a library choke somewhere deep.
+An Office file is a ZIP archive of XML parts. Before any part is read, the guard looks at the
+archive's directory (member count, declared sizes, compression ratios, member names). The
+checkers then read parts only through `Package.xml()`, which parses with entities, DTD loading
+and the network off and refuses any part whose prolog holds a DOCTYPE: OOXML never needs one, and
+a DOCTYPE is how billion-laughs and external-entity attacks start. (python-pptx and python-docx,
+which build the test fixtures, also parse with `resolve_entities=False`; a test checks it.)
 """
 from __future__ import annotations
 
@@ -116,7 +116,10 @@ def has_dtd(xml: bytes) -> bool:
         declared = _DECLARED.match(head)
         if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"utf-16", b"utf16"):
             return True
-        text = head[:PROLOG_LIMIT].decode("utf-8", "replace")
+        # Most prologs are one line: read 4 KB, and the rest only when the prolog is longer.
+        text = head[:4096].decode("utf-8", "replace")
+        if not _prolog_done(text) and len(head) > 4096:
+            text = head[:PROLOG_LIMIT].decode("utf-8", "replace")
     pos = 0
     text = text.lstrip("\ufeff")
     while True:
@@ -135,6 +138,12 @@ def has_dtd(xml: bytes) -> bool:
         if end < 0:
             return len(text) >= PROLOG_LIMIT  # prolog runs past what we read: suspect
         pos = end + close
+
+
+def _prolog_done(text: str) -> bool:
+    """Cheap test: does an element start in this text after the last comment/PI closed?"""
+    last = max(text.rfind("?>"), text.rfind("-->"))
+    return re.search(r"<[^?!]", text[last + 1:] if last >= 0 else text) is not None
 
 
 def parse_xml(xml: bytes, name: str = "part") -> etree._Element:
@@ -174,7 +183,8 @@ class Package:
     names: list[str]
     content_types: dict[str, str]       # part name (no leading slash) -> content type
     main_part: str
-    raw: dict[str, bytes] = field(default_factory=dict)    # XML parts read during the scan
+    caps: Caps = field(default_factory=Caps)
+    label: str = "file"
     _parsed: dict[str, etree._Element | None] = field(default_factory=dict)
     _rels: dict[str, dict[str, Rel]] = field(default_factory=dict)
 
@@ -185,7 +195,11 @@ class Package:
             if name not in self.names:
                 self._parsed[name] = None
             else:
-                self._parsed[name] = parse_xml(self.raw.get(name) or self.zip.read(name), name)
+                try:
+                    xml = _read_capped(self.zip, name, self.caps)
+                except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+                    raise Refused(f"the {self.label} is damaged: {str(exc)[:160]}") from None
+                self._parsed[name] = parse_xml(xml, name)
         return self._parsed[name]
 
     def blob(self, name: str) -> bytes | None:
@@ -221,10 +235,6 @@ def _content_types(root: etree._Element, names: list[str]) -> dict[str, str]:
     for n in names:
         out[n] = overrides.get(n) or defaults.get(n.rsplit(".", 1)[-1].lower() if "." in n else "", "")
     return out
-
-
-def _is_xml(name: str, content_type: str) -> bool:
-    return name.endswith((".xml", ".rels")) or content_type.endswith("xml")
 
 
 def inspect_archive(data: bytes, fmt: str, caps: Caps = Caps()) -> Package:
@@ -265,15 +275,9 @@ def inspect_archive(data: bytes, fmt: str, caps: Caps = Caps()) -> Package:
         types_root = parse_xml(_read_capped(zf, "[Content_Types].xml", caps), "[Content_Types].xml")
         content_types = _content_types(types_root, names)
         main = _main_part(content_types, fmt)
-        pkg = Package(data=data, zip=zf, names=names, content_types=content_types, main_part=main)
-        for name in names:
-            if _is_xml(name, content_types.get(name, "")):
-                xml = _read_capped(zf, name, caps)
-                pkg.raw[name] = xml
-                if has_dtd(xml):
-                    raise Refused(f"{name} declares a DOCTYPE or entities, or uses an unusual "
-                                  "encoding (billion-laughs / external-entity attack pattern); "
-                                  "the file was not opened")
+        pkg = Package(data=data, zip=zf, names=names, content_types=content_types, main_part=main,
+                      caps=caps, label=label)
+        pkg.xml(main)  # a damaged or hostile main part is refused before any check starts
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
         raise Refused(f"the {label} is damaged: {str(exc)[:160]}") from None
     return pkg

@@ -134,8 +134,8 @@ class DeckCheck:
         placed: list[Placed] = []
         behind: list[tuple[int, int, int, int]] = []  # boxes of pictures/filled shapes so far
         for el in _shapes(sp_tree):
-            label = self.walk(el, slide, number, scheme, background, behind, boxes)
             box = _box(el, boxes)
+            label = self.walk(el, slide, number, scheme, background, behind, boxes, box)
             if label and box:
                 placed.append(Placed(label, box[0], box[1], box[3]))
         self.check_reading_order(placed, slide, number)
@@ -182,7 +182,7 @@ class DeckCheck:
                 if not ph_type:
                     continue
                 box = _xfrm_box(el) or master.get(("type", _master_type(ph_type)))
-                ph = el.find("*/p:nvPr/p:ph", NS)
+                ph = _placeholder(el)
                 if box:
                     boxes.setdefault(("idx", ph.get("idx", "0")), box)
                     boxes.setdefault(("type", ph_type), box)
@@ -191,16 +191,19 @@ class DeckCheck:
             self._boxes[key] = boxes
         return self._boxes[key]
 
-    def walk(self, el, slide, number: int, scheme, background, behind, boxes) -> str | None:
+    def walk(self, el, slide, number: int, scheme, background, behind, boxes, box=None) -> str | None:
         """Check one shape (recursing into groups); return its reading-order label, if it has content."""
         tag = etree.QName(el).localname
-        nv = el.find("*/p:cNvPr", NS)
+        nv = _CNVPR(el)
+        nv = nv[0] if nv else None
+        box = box or _box(el, boxes)
         name = nv.get("name", tag) if nv is not None else tag
         if tag == "pic":
             self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide))
             self.check_media(el, slide, number, name)
             self.licence_from_picture(nv, el, slide)
-            _add_box(behind, el, boxes)
+            if box:
+                behind.append(box)
             return None if nv is not None and ooxml.is_decorative(nv) else name
         if tag == "graphicFrame":
             uri = el.find(".//a:graphicData", NS)
@@ -222,9 +225,9 @@ class DeckCheck:
             has_text = any((t.text or "").strip() for t in el.iterfind(".//a:t", NS))
             if has_text:
                 self.check_links(el, slide, number, name)
-                self.check_contrast(el, _box(el, boxes), number, name, scheme, background, behind)
-            if el.find("p:spPr/a:solidFill", NS) is not None or el.find("p:spPr/a:blipFill", NS) is not None:
-                _add_box(behind, el, boxes)
+                self.check_contrast(el, box, number, name, scheme, background, behind)
+            if box and (el.find("p:spPr/a:solidFill", NS) is not None or el.find("p:spPr/a:blipFill", NS) is not None):
+                behind.append(box)
             return f"{name} ({_snippet(el)})" if has_text else None
         return None
 
@@ -564,8 +567,18 @@ def _shapes(container):
             yield el
 
 
+_PH = etree.XPath("*/p:nvPr/p:ph", namespaces=NS)
+_XFRM = etree.XPath("p:xfrm/a:* | */a:xfrm/a:*", namespaces=NS)
+_CNVPR = etree.XPath("*/p:cNvPr", namespaces=NS)
+
+
+def _placeholder(el):
+    found = _PH(el)
+    return found[0] if found else None
+
+
 def _placeholder_type(el) -> str | None:
-    ph = el.find("*/p:nvPr/p:ph", NS)
+    ph = _placeholder(el)
     return None if ph is None else ph.get("type", "obj")
 
 
@@ -574,17 +587,13 @@ def _master_type(ph_type: str) -> str:
 
 
 def _name(el) -> str:
-    nv = el.find("*/p:cNvPr", NS)
-    return nv.get("name", "") if nv is not None else ""
+    nv = _CNVPR(el)
+    return nv[0].get("name", "") if nv else ""
 
 
 def _xfrm_box(el) -> tuple[int, int, int, int] | None:
-    xfrm = el.find("p:xfrm", NS)
-    if xfrm is None:
-        xfrm = el.find("*/a:xfrm", NS)
-    if xfrm is None:
-        return None
-    off, ext = xfrm.find("a:off", NS), xfrm.find("a:ext", NS)
+    parts = {etree.QName(c).localname: c for c in _XFRM(el)}
+    off, ext = parts.get("off"), parts.get("ext")
     try:
         return int(off.get("x")), int(off.get("y")), int(ext.get("cx")), int(ext.get("cy"))
     except (AttributeError, TypeError, ValueError):
@@ -595,18 +604,12 @@ def _box(el, boxes: dict) -> tuple[int, int, int, int] | None:
     """Where a shape sits: its own xfrm, else the placeholder position it inherits."""
     box = _xfrm_box(el)
     if box is None:
-        ph = el.find("*/p:nvPr/p:ph", NS)
+        ph = _placeholder(el)
         if ph is not None:
             ph_type = ph.get("type", "obj")
             box = (boxes.get(("idx", ph.get("idx", "0"))) or boxes.get(("type", ph_type))
                    or boxes.get(("type", _master_type(ph_type))))
     return box
-
-
-def _add_box(boxes: list, el, placeholder_boxes: dict) -> None:
-    box = _box(el, placeholder_boxes)
-    if box:
-        boxes.append(box)
 
 
 def _overlap(a, b) -> bool:
