@@ -185,7 +185,8 @@ def _check_title(rec: Recorder, meta: Metadata) -> None:
         rec.passed(TITLE)
     elif not meta.xmp_present:
         rec.failed(TITLE, "The PDF has no XMP metadata, so no document title (dc:title)",
-                   evidence="no /Metadata stream" + (f"; /Info /Title ({meta.info_title})" if meta.info_title else ""))
+                   evidence=(meta.xmp_note or "no /Metadata stream") +
+                   (f"; /Info /Title ({meta.info_title})" if meta.info_title else ""))
     else:
         rec.failed(TITLE, "The document title is missing from the XMP metadata (dc:title)",
                    evidence=f"/Info /Title only ({meta.info_title})" if meta.info_title else "no dc:title")

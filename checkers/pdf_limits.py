@@ -80,32 +80,43 @@ def _filters(stream: pikepdf.Object) -> list[str]:
     return [str(value)]
 
 
-def stream_size(stream: pikepdf.Object, budget: Budget, where: str) -> int:
-    """Decoded size of a stream, learnt without ever holding more than the cap in memory.
+def decoded_size(stream: pikepdf.Object, cap: int) -> int | None:
+    """Decoded size of a stream, learnt without ever holding more than `cap` bytes of it;
+    None when it would exceed the cap.
 
     Flate (what nearly every producer writes) is inflated in bounded steps, so a small
-    compressed "bomb" stops at the cap. Other filter chains are only decoded when even the
-    worst expansion of their raw bytes stays under the cap.
+    compressed "bomb" stops at the cap. Other filter chains count only when even the worst
+    expansion of their raw bytes stays under the cap.
     """
-    cap = budget.caps.max_stream_bytes
     raw = stream.read_raw_bytes()
     chain = _filters(stream)
     if not chain:
-        size = len(raw)
-    elif chain == ["/FlateDecode"]:
+        return len(raw) if len(raw) <= cap else None
+    if chain == ["/FlateDecode"]:
         inflater = zlib.decompressobj()
         size, pending = 0, raw
         try:
-            while pending and size <= cap:
-                size += len(inflater.decompress(pending, 2**20))
+            while size <= cap:
+                chunk = inflater.decompress(pending, 2**20)
+                size += len(chunk)
                 pending = inflater.unconsumed_tail
+                if not chunk and not pending:
+                    break
         except zlib.error:
             return len(raw)  # damaged data: the viewer shows little; nothing to bound
-    elif len(raw) * _OPAQUE_RATIO <= cap:
-        size = len(raw)  # bounded by the check above; counted at its raw size
-    else:
-        raise CapExceeded("stream size", f"{where} uses the filters {' '.join(chain)} on "
-                                         f"{len(raw) // 1024} KB and could decode to more than "
+        return size if size <= cap else None
+    if len(raw) * _OPAQUE_RATIO <= cap:
+        return len(raw)  # bounded by the check above; counted at its raw size
+    return None
+
+
+def stream_size(stream: pikepdf.Object, budget: Budget, where: str) -> int:
+    """Decoded size of a content stream, within the per-stream and total caps."""
+    cap = budget.caps.max_stream_bytes
+    size = decoded_size(stream, cap)
+    if size is None:
+        filters = " ".join(_filters(stream)) or "no filter"
+        raise CapExceeded("stream size", f"{where} ({filters}) decodes to more than "
                                          f"{cap // 2**20} MB")
     budget.add_stream(size, where)
     return size

@@ -12,6 +12,7 @@ from typing import Any
 import pikepdf
 
 from checkers.facts import LicenceClue
+from checkers.pdf_limits import decoded_size
 
 CC_NS = "http://creativecommons.org/ns#"
 XMP_MAX = 4 * 2**20
@@ -67,6 +68,7 @@ def language_problem(tag: str | None) -> str | None:
 @dataclass
 class Metadata:
     xmp_present: bool = False
+    xmp_note: str | None = None              # why an existing XMP packet was not read
     xmp_title: str | None = None
     info_title: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -107,9 +109,12 @@ def read_metadata(pdf: pikepdf.Pdf) -> Metadata:
     lang = root.get("/Lang")
     meta.lang = _plain_lang(lang)
     stream = root.get("/Metadata")
-    if isinstance(stream, pikepdf.Stream) and len(stream.read_raw_bytes()) <= XMP_MAX:
-        meta.xmp_present = True
-        _read_xmp(pdf, meta)
+    if isinstance(stream, pikepdf.Stream):
+        if decoded_size(stream, XMP_MAX) is None:
+            meta.xmp_note = f"XMP metadata larger than {XMP_MAX // 2**20} MB, not read"
+        else:
+            meta.xmp_present = True
+            _read_xmp(pdf, meta)
     return meta
 
 
@@ -127,6 +132,7 @@ def _read_xmp(pdf: pikepdf.Pdf, meta: Metadata) -> None:
         xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
     except Exception:  # a broken XMP packet is the same as none for every rule
         meta.xmp_present = False
+        meta.xmp_note = "XMP metadata could not be parsed"
         return
 
     def get(key: str) -> Any:

@@ -225,10 +225,8 @@ def make_pdf(pages: list | None = None, *, tagged: bool = True, marked: bool | N
     if tweak is not None:
         tweak(pdf)
     out = io.BytesIO()
-    if encryption is not None:
-        pdf.save(out, encryption=encryption)
-    else:
-        pdf.save(out)
+    # fix_metadata_version=False: pikepdf would otherwise rewrite (and "repair") the XMP packet.
+    pdf.save(out, encryption=encryption or False, fix_metadata_version=False)
     return out.getvalue()
 
 

@@ -138,3 +138,18 @@ def test_broken_values_in_the_tree_are_tolerated():
     findings, _ = check(make_pdf([[E("Link", "x", uri="https://e.org", contents="x")]], tweak=vandalise))
     assert not [f for f in findings if f.rule == "unreadable"]
     assert [f.evidence for f in findings if f.rule == "pdf-figure-alt"] == ["/Figure without /Alt"]
+
+
+def test_page_object_cap():
+    finding = single_unreadable(check(long_document(2), max_page_objects=3)[0])
+    assert finding.evidence == "cap: page objects"
+    assert "page 1" in finding.message
+
+
+def test_oversized_xmp_is_not_parsed():
+    def bloat(pdf):
+        pdf.Root.Metadata = pdf.make_stream(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b" " * (5 * 2**20) + b"</x:xmpmeta>")
+    findings, _ = check(make_pdf([[E("P", "x")]], xmp=False, tweak=bloat))
+    failure = [f for f in findings if f.rule == "pdf-title-missing"][0]
+    assert failure.outcome == "failed"
+    assert failure.evidence.startswith("XMP metadata larger than 4 MB")
