@@ -148,8 +148,8 @@ def _read_xmp(pdf: pikepdf.Pdf, meta: Metadata) -> None:
         for value in _list(get(key)):
             kind = "url" if value.lower().startswith(("http://", "https://")) else where_kind
             meta.licences.append(LicenceClue(value=value, where="pdf:xmp", kind=kind))
-    for key, name in (("xmp:CreateDate", "created"), ("xmp:ModifyDate", "modified"),
-                      ("xmp:MetadataDate", "metadata")):
+    # xmp:MetadataDate is left out: tools stamp it on every save, it says nothing of the content.
+    for key, name in (("xmp:CreateDate", "created"), ("xmp:ModifyDate", "modified")):
         value = _plain(get(key))
         if value:
             meta.dates[name] = value
