@@ -20,7 +20,7 @@ import os
 import re
 from contextlib import contextmanager
 from collections import Counter
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -32,6 +32,9 @@ from checkers.pdf_meta import Metadata, language_problem, read_encryption, read_
 from checkers.pdf_pages import PagesInfo, parent_tree, read_content, read_pages
 from checkers.pdf_struct import CyclicStructure, RoleResolver, StructTree, walk
 from checkers import pdf_tags as tags
+
+if TYPE_CHECKING:
+    from checkers.engine import Context
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ LONG_PAGES, LONG_WORDS = 3, 800   # from here on a document without headings fai
 OUTLINE_ITEMS = 200
 
 
-def check_pdf(data: bytes, ctx: Any) -> tuple[list[Finding], ContentFacts]:
+def check_pdf(data: bytes, ctx: "Context") -> tuple[list[Finding], ContentFacts]:
     """Check one PDF. Never raises: bad input becomes an `unreadable` finding."""
     facts = ContentFacts("pdf")
     caps = Caps.from_options(getattr(ctx, "options", None))

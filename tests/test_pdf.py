@@ -7,7 +7,7 @@ import pytest
 from checkers.engine import Context, check_bytes
 from checkers.pdf import check_pdf
 from rules.catalogue import catalogue
-from tests.pdf_factory import CC_NS, E, Page, bullet_list, long_document, make_pdf, table
+from tests.pdf_factory import E, Page, bullet_list, long_document, make_pdf, table
 
 
 def check(data, **options):
