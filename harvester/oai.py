@@ -228,7 +228,8 @@ class OAIHarvester:
                         overlap[identifier] = datestamp
                         if len(overlap) > OVERLAP_CAP:
                             p["overflow"] = True
-                record = to_record(self.source.name, header, metadata, self.prefix)
+                record = to_record(self.source.name, header, metadata, self.prefix,
+                                   (identifier, datestamp, sets, deleted))
                 if page.malformed:
                     record.extra["from_malformed_page"] = True
                 p["page_ids"][identifier] = datestamp

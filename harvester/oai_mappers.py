@@ -64,7 +64,11 @@ class _Fields:
 
 
 def _text(el) -> str:
-    return " ".join("".join(el.itertext()).split()) if len(el) else " ".join((el.text or "").split())
+    """The element's text with whitespace runs collapsed (mixed content included)."""
+    if len(el):
+        return " ".join("".join(el.itertext()).split())
+    text = el.text
+    return " ".join(text.split()) if text else ""
 
 
 def _local(tag) -> tuple[str, str]:
@@ -76,55 +80,42 @@ def _local(tag) -> tuple[str, str]:
     return "", tag
 
 
+_DC_ANY, _DCTERMS_ANY = f"{{{DC}}}*", f"{{{DCTERMS}}}*"
+_RENAME = {"date": "dates", "issued": "created"}
+_TAG_TARGET = {f"{{{ns}}}{name}": _RENAME.get(target, target)
+               for ns in (DC, DCTERMS) for name, target in _DC_FIELDS.items() if target != "ignore"}
+_FIRST_ONLY = frozenset({"title", "description", "language", "type", "created", "modified"})
+_RDF_RESOURCE = f"{{{RDF}}}resource"
+
+
 def _dc_pass(root, f: _Fields) -> None:
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        if tag.startswith("{" + DC):
-            name = tag[len(DC) + 2:]
-        elif tag.startswith("{" + DCTERMS):
-            name = tag[len(DCTERMS) + 2:]
-        else:
-            continue
-        target = _DC_FIELDS.get(name)
-        if target is None or target == "ignore":
+    """One pass over the DC and DCMI terms elements anywhere below root (the hot path: lxml
+    filters the tags in C, one dict lookup decides the field)."""
+    for el in root.iter(_DC_ANY, _DCTERMS_ANY):
+        target = _TAG_TARGET.get(el.tag)
+        if target is None:
             continue
         value = _text(el)
-        resource = el.get(f"{{{RDF}}}resource")
+        resource = el.get(_RDF_RESOURCE)
         if target == "rights":
             if value:
                 f.rights.append(value)
-            for url in URL_RE.findall(value) + ([resource] if resource else []):
-                f.licence_urls.append(url.rstrip(".,;)"))
+                if "://" in value:
+                    f.licence_urls += [u.rstrip(".,;)") for u in URL_RE.findall(value)]
+            if resource:
+                f.licence_urls.append(resource)
             continue
-        value = value or resource or ""
+        value = value or resource
         if not value:
             continue
-        if target == "title":
-            f.title = f.title or value
-        elif target == "description":
-            f.description = f.description or value
+        if target in _FIRST_ONLY:
+            if getattr(f, target) is None:
+                setattr(f, target, value)
         elif target == "creators":
-            f.creators.extend(n.strip() for n in value.split(";") if n.strip())
-        elif target == "subjects":
-            f.subjects.append(value)
-        elif target == "language":
-            f.language = f.language or value
-        elif target == "type":
-            f.type = f.type or value
-        elif target == "formats":
-            f.formats.append(value)
-        elif target == "identifiers":
-            f.identifiers.append(value)
-        elif target == "relations":
-            f.relations.append(value)
-        elif target == "date":
-            f.dates.append(value)
-        elif target in ("created", "issued"):
-            f.created = f.created or value
-        elif target == "modified":
-            f.modified = f.modified or value
+            f.creators.extend(n.strip() for n in value.split(";") if n.strip()) if ";" in value \
+                else f.creators.append(value)
+        else:
+            getattr(f, target).append(value)
 
 
 def _datacite(root, f: _Fields) -> None:
@@ -369,9 +360,11 @@ def header_values(header) -> tuple[str, str | None, list[str], bool]:
     return identifier, datestamp, sets, header.get("status") == "deleted"
 
 
-def to_record(source: str, header, metadata, prefix: str) -> ResourceRecord:
-    """Map one OAI record (its <header> and the first element inside <metadata>)."""
-    identifier, datestamp, sets, deleted = header_values(header)
+def to_record(source: str, header, metadata, prefix: str, values=None) -> ResourceRecord:
+    """Map one OAI record (its <header> and the first element inside <metadata>).
+
+    `values` are header_values(header) when the caller has them already."""
+    identifier, datestamp, sets, deleted = values or header_values(header)
     record = ResourceRecord(identifier=identifier, source=source, datestamp=datestamp, sets=sets,
                             deleted=deleted, openness="open", extra={"metadata_prefix": prefix})
     if deleted or metadata is None:

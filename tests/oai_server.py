@@ -230,6 +230,7 @@ class OAITestServer:
         self.batch_size = batch_size
         self.page_delay = page_delay
         self.formats = formats
+        self.cache: dict | None = None     # rendered pages by request, for the bench (set to {})
         self.faults: list[Fault] = []
         self.log = ServerLog()
         self._lock = threading.Lock()
@@ -301,9 +302,14 @@ class OAITestServer:
             early = self._early_fault(fault)
             if early is not None:
                 return early
+        key = tuple(sorted(params.items()))
+        if self.cache is not None and fault is None and key in self.cache:
+            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.cache[key]
         body = self.oai.handleRequest(dict(params))
         if verb in ("ListRecords", "ListIdentifiers") and b"<error" not in body[:2000]:
             body = self._annotate_token(body, listing, cursor)
+            if self.cache is not None and fault is None:
+                self.cache[key] = body
         if fault is not None:
             body = self._late_fault(fault, body, params)
         return 200, {"Content-Type": "text/xml; charset=utf-8"}, body
@@ -406,9 +412,14 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--deleted-every", type=int, default=0)
+    parser.add_argument("--cache", action="store_true", help="keep rendered pages: the second harvest "
+                        "measures the client, not oaipmh's rendering")
     args = parser.parse_args(argv)
     server = OAITestServer(make_records(args.records, deleted_every=args.deleted_every, sets=()),
-                           batch_size=args.batch).start()
+                           batch_size=args.batch)
+    if args.cache:
+        server.cache = {}
+    server.start()
     print(server.url, flush=True)
     try:
         while True:
