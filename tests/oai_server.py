@@ -152,6 +152,7 @@ class RecordStore:
         self.records = (sorted(records, key=lambda r: r.datestamp) if ordered
                         else sorted(records, key=lambda r: r.identifier, reverse=True))
         self.stamps = [r.datestamp for r in self.records]
+        self.granularity, self.deleted_record = SECONDS, "persistent"
         self.base_url = base_url
         self.formats = formats
 
@@ -169,7 +170,7 @@ class RecordStore:
 
     def identify(self):
         return common.Identify("oerlint test repository", self.base_url, "2.0", ["admin@test.example.org"],
-                               EPOCH, "persistent", SECONDS, ["identity"])
+                               EPOCH, self.deleted_record, self.granularity, ["identity"])
 
     def listMetadataFormats(self, identifier=None):
         known = {"oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
@@ -224,9 +225,12 @@ class ServerLog:
 
 class OAITestServer:
     def __init__(self, records: list[StoredRecord], *, batch_size: int = 50, page_delay: float = 0.0,
-                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True):
+                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True,
+                 granularity: str = SECONDS, deleted_record: str = "persistent"):
         self.records = records
         self.ordered = ordered
+        self.granularity = granularity          # what Identify says; headers keep seconds, as oaipmh writes
+        self.deleted_record = deleted_record
         self.batch_size = batch_size
         self.page_delay = page_delay
         self.formats = formats
@@ -260,6 +264,7 @@ class OAITestServer:
         """Replace what the repository holds (new records, changed datestamps, deletions)."""
         self.records = records
         self.store = RecordStore(records, self.url, self.formats, self.ordered)
+        self.store.granularity, self.store.deleted_record = self.granularity, self.deleted_record
 
     def stop(self) -> None:
         if self._httpd:

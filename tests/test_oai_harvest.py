@@ -272,3 +272,42 @@ def test_unreachable_server_is_an_error_not_an_exception():
     h = open_harvester(source, retry=RecordingRetry(attempts=2), timeout=(0.5, 0.5))
     assert list(h) == [] and h.stats.errors == 1 and h.stats.retries == 1
     assert h.stats.messages[0].startswith("request failed: ConnectionError")
+
+
+def test_day_granularity_overlaps_by_one_day_and_transient_deletions_are_flagged():
+    with OAITestServer(make_records(80), granularity="YYYY-MM-DD", deleted_record="transient") as srv:
+        first, records = harvest(srv)
+        assert len(records) == 80
+        assert any("keeps deletions 'transient'" in m for m in first.stats.messages)
+        srv.log.requests.clear()
+        second, again = harvest(srv, checkpoint=first.checkpoint)
+        assert again == []
+        assert listrecord_requests(srv)[0]["from"] == "2023-12-31"     # the last datestamp's day minus one
+        assert second.stats.skipped_reasons == {"already received (overlap window)": 80}
+
+
+def test_a_server_that_is_not_oai_pmh_is_reported(tmp_path):
+    import http.server
+    import threading
+
+    class Html(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Html)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        source = Source("web", "Test", "oai", f"http://127.0.0.1:{httpd.server_address[1]}/")
+        h = OAIHarvester(source, retry=RecordingRetry(attempts=2))
+        assert list(h) == [] and h.stats.errors == 1
+        assert h.stats.messages[0].startswith("Identify failed")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
