@@ -168,10 +168,10 @@ def test_503_with_retry_after_in_seconds_and_as_a_date_and_a_500(server):
 
 def test_dropped_connection_and_a_response_slower_than_the_timeout(server):
     server.add_fault("drop", cursor=50)
-    server.add_fault("slow", cursor=100, seconds=1.5)
-    h, records = harvest(server, timeout=(2.0, 0.4))
+    server.add_fault("slow", cursor=100, seconds=4.0)
+    h, records = harvest(server, timeout=(2.0, 1.0))
     assert_exactly_once(records, truth(server.records))
-    assert h.stats.retries == 2 and h.stats.errors == 0
+    assert h.stats.retries >= 2 and h.stats.errors == 0      # more only if the machine is very busy
     assert server.log.faults == ["drop@50", "slow@100"]
 
 
