@@ -102,8 +102,9 @@ class OAIHarvester:
         self.fetcher = fetcher        # for file downloads by the sweep; the OAI protocol does not need it
         self.raw_dir = Path(raw_dir) if raw_dir else DEFAULT_RAW_DIR
         options = source.options or {}
+        rate = float(options.get("rate") or 0.0)  # requests per second, as for the fetcher
         self.http = OAIHttp(stats=self.stats, retry=retry, timeout=timeout or options.get("timeout"),
-                            min_delay=float(options.get("rate") or 0.0), session=session)
+                            min_delay=1.0 / rate if rate else 0.0, session=session)
         self.sickle = PoliteSickle(source.base_url, self.http)
         self.identify: dict[str, str] = {}
         self.prefix: str | None = None
