@@ -41,7 +41,7 @@ class Context:
     siblings: tuple[str, ...] = ()               # names of files beside this one (caption files)
     sibling_data: Mapping[str, bytes] = field(default_factory=dict)  # caption/transcript bytes
     policy: str = "platform"                     # licence policy profile name
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)   # e.g. browser: True (checkers.browser)
 
 
 @dataclass
@@ -112,6 +112,8 @@ def check_bytes(data: bytes | None, *, resource: str, name: str = "", media_type
                                        outcome=CANT_TELL))
         else:
             format_findings, facts = (runner or run_format_checker)(det.format, data, ctx)
+            if det.format == "html" and ctx.options.get("browser"):
+                format_findings, facts = _browser_pass(data, ctx, (format_findings, facts))
             findings.extend(format_findings)
 
     findings.extend(_quality_findings(metadata, facts, findings, ctx))
@@ -120,6 +122,19 @@ def check_bytes(data: bytes | None, *, resource: str, name: str = "", media_type
     return CheckResult(resource=resource, media_type=detected_type,
                        checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        ruleset_version=cat.version, findings=findings, scores=scores, facts=facts)
+
+
+def _browser_pass(data: bytes, ctx: Context,
+                  static: tuple[list[Finding], ContentFacts]) -> tuple[list[Finding], ContentFacts]:
+    """axe-core in Chromium, merged with the static HTML findings (checkers.browser). Runs in this
+    process, after the static pass (which may have run in an isolated worker): the pass starts
+    Chromium processes of its own, which a worker's memory cap would not allow."""
+    try:
+        from checkers.browser import check_html_with_browser
+        return check_html_with_browser(data, ctx, static)
+    except Exception as exc:  # a bug in the browser pass must not lose the static findings
+        log.warning("browser pass failed on %s: %s", ctx.name, type(exc).__name__)
+        return static
 
 
 def _quality_findings(metadata: Mapping[str, Any], facts: ContentFacts, found: list[Finding],
