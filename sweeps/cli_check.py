@@ -195,7 +195,8 @@ class _Loader:
             self._fetcher.close()
 
 
-def run_checks(inputs: list[Input], metadata: dict[str, Any], policy: str) -> list[CheckResult]:
+def run_checks(inputs: list[Input], metadata: dict[str, Any], policy: str,
+               options: dict[str, Any] | None = None) -> list[CheckResult]:
     from tqdm import tqdm
 
     loader = _Loader()
@@ -209,7 +210,7 @@ def run_checks(inputs: list[Input], metadata: dict[str, Any], policy: str) -> li
                                            media_type=loaded["media_type"], metadata=dict(metadata),
                                            base_url=loaded["base_url"], policy=policy,
                                            siblings=loaded.get("siblings", ()),
-                                           sibling_data=loaded.get("sibling_data")))
+                                           sibling_data=loaded.get("sibling_data"), options=options))
     finally:
         loader.close()
     return results
@@ -237,8 +238,10 @@ def fail_on_met(results: list[CheckResult], threshold: str | None) -> bool:
 @click.option("--fail-on", type=click.Choice(SEVERITIES),
               help="Exit 1 when a failed finding of this severity or worse is found.")
 @click.option("--show-passed", is_flag=True, help="Also list the rules that passed.")
+@click.option("--browser", is_flag=True, help="Also check HTML pages with axe-core in headless Chromium "
+                                              "(contrast from real styles, hidden and scripted content).")
 def check(inputs: tuple[str, ...], fmt: str, metadata_file: str | None, policy: str,
-          output: str | None, fail_on: str | None, show_passed: bool) -> None:
+          output: str | None, fail_on: str | None, show_passed: bool, browser: bool) -> None:
     """Check files, directories (every file in them) and http(s) pages; print a report.
 
     Exit status: 0 when the check ran, 1 when --fail-on is met, 2 on a usage or I/O error.
@@ -246,7 +249,7 @@ def check(inputs: tuple[str, ...], fmt: str, metadata_file: str | None, policy: 
     items = expand_inputs(inputs)
     metadata = load_metadata(metadata_file)
     policy = resolve_policy(policy)
-    results = run_checks(items, metadata, policy)
+    results = run_checks(items, metadata, policy, {"browser": True} if browser else None)
     many = len(inputs) > 1 or len(items) > 1
     color = fmt == "text" and output is None and sys.stdout.isatty()
     report = render(results, fmt, many=many, color=color, show_passed=show_passed)
