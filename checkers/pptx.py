@@ -42,6 +42,15 @@ _R_LINK = f"{{{NS['r']}}}link"
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 _MC_ALTERNATE = f"{{{_MC}}}AlternateContent"
 _SHAPE_TAGS = {f"{_P}{t}" for t in ("sp", "pic", "graphicFrame", "grpSp", "cxnSp")}
+C = ooxml.clark
+SP, PIC, GRAPHIC_FRAME, GROUP = C("p:sp"), C("p:pic"), C("p:graphicFrame"), C("p:grpSp")
+BG = C("p:bg")
+C_SLD, SP_TREE, SP_PR, NV_PR, PH, CNV_PR, P_XFRM = (C("p:cSld"), C("p:spTree"), C("p:spPr"), C("p:nvPr"),
+                                                    C("p:ph"), C("p:cNvPr"), C("p:xfrm"))
+A_T, A_P, A_R, A_RPR, A_XFRM, A_OFF, A_EXT = (C("a:t"), C("a:p"), C("a:r"), C("a:rPr"), C("a:xfrm"),
+                                              C("a:off"), C("a:ext"))
+HLINK_CLICK, SOLID_FILL, BLIP, BLIP_FILL = C("a:hlinkClick"), C("a:solidFill"), C("a:blip"), C("a:blipFill")
+GRAPHIC_DATA, TBL, TR, TC = C("a:graphicData"), C("a:tbl"), C("a:tr"), C("a:tc")
 
 
 def check_pptx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
@@ -112,7 +121,8 @@ class DeckCheck:
         """The slides in presentation order (sldIdLst), with their layout and master parts."""
         out = []
         rels = self.pkg.rels(self.pkg.main_part)
-        for sld_id in self.presentation.iterfind("p:sldIdLst/p:sldId", NS):
+        for sld_id in (x for lst in self.presentation.iterchildren(C("p:sldIdLst"))
+                       for x in lst.iterchildren(C("p:sldId"))):
             rel = rels.get(sld_id.get(_R_ID) or "")
             root = self.pkg.xml(rel.target) if rel and not rel.external else None
             if root is None:
@@ -126,7 +136,7 @@ class DeckCheck:
         return out
 
     def check_slide(self, slide, number: int) -> None:
-        sp_tree = slide.root.find("p:cSld/p:spTree", NS)
+        sp_tree = ooxml.child(slide.root, C_SLD, SP_TREE)
         title = self.check_title(sp_tree, number)
         scheme = self.colour_context(slide)
         background = self.slide_background(slide, scheme)
@@ -172,12 +182,12 @@ class DeckCheck:
         key = slide.layout_part or ""
         if key not in self._boxes:
             master: dict = {}
-            for el in _shapes(slide.master.find("p:cSld/p:spTree", NS) if slide.master is not None else None):
+            for el in _shapes(ooxml.child(slide.master, C_SLD, SP_TREE)):
                 box = _xfrm_box(el)
                 if box and _placeholder_type(el):
                     master.setdefault(("type", _placeholder_type(el)), box)
             boxes: dict = {}
-            for el in _shapes(slide.layout.find("p:cSld/p:spTree", NS) if slide.layout is not None else None):
+            for el in _shapes(ooxml.child(slide.layout, C_SLD, SP_TREE)):
                 ph_type = _placeholder_type(el)
                 if not ph_type:
                     continue
@@ -193,40 +203,39 @@ class DeckCheck:
 
     def walk(self, el, slide, number: int, scheme, background, behind, boxes, box=None) -> str | None:
         """Check one shape (recursing into groups); return its reading-order label, if it has content."""
-        tag = etree.QName(el).localname
-        nv = _CNVPR(el)
-        nv = nv[0] if nv else None
+        tag = el.tag
+        nv = _cnv_pr(el)
         box = box or _box(el, boxes)
-        name = nv.get("name", tag) if nv is not None else tag
-        if tag == "pic":
+        name = nv.get("name", _LOCAL[tag]) if nv is not None else _LOCAL[tag]
+        if tag == PIC:
             self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide))
             self.check_media(el, slide, number, name)
             self.licence_from_picture(nv, el, slide)
             if box:
                 behind.append(box)
             return None if nv is not None and ooxml.is_decorative(nv) else name
-        if tag == "graphicFrame":
-            uri = el.find(".//a:graphicData", NS)
+        if tag == GRAPHIC_FRAME:
+            uri = ooxml.first(el, GRAPHIC_DATA)
             kind = GRAPHIC_KINDS.get(uri.get("uri") if uri is not None else "", "graphic object")
             if kind == "table":
                 self.check_table(el, number, name, slide)
                 return name
             self.check_alt("pptx-chart-alt", nv, kind, slide, number)
             return None if nv is not None and ooxml.is_decorative(nv) else name
-        if tag == "grpSp":
-            visual = el.find(".//p:pic", NS) is not None or any(
-                GRAPHIC_KINDS.get(g.get("uri"), "") != "table" for g in el.iterfind(".//a:graphicData", NS))
+        if tag == GROUP:
+            visual = ooxml.first(el, PIC) is not None or any(
+                GRAPHIC_KINDS.get(g.get("uri"), "") != "table" for g in el.iterdescendants(GRAPHIC_DATA))
             if visual:
                 self.check_alt("pptx-image-alt", nv, "group", slide, number)
             for child in _shapes(el):
                 self.walk(child, slide, number, scheme, background, behind, boxes)
-            return name if visual or el.find(".//a:t", NS) is not None else None
-        if tag == "sp":
-            has_text = any((t.text or "").strip() for t in el.iterfind(".//a:t", NS))
+            return name if visual or ooxml.first(el, A_T) is not None else None
+        if tag == SP:
+            has_text = any((t.text or "").strip() for t in el.iterdescendants(A_T))
             if has_text:
                 self.check_links(el, slide, number, name)
                 self.check_contrast(el, box, number, name, scheme, background, behind)
-            if box and (el.find("p:spPr/a:solidFill", NS) is not None or el.find("p:spPr/a:blipFill", NS) is not None):
+            if box and (ooxml.child(el, SP_PR, SOLID_FILL) is not None or ooxml.child(el, SP_PR, BLIP_FILL) is not None):
                 behind.append(box)
             return f"{name} ({_snippet(el)})" if has_text else None
         return None
@@ -236,12 +245,15 @@ class DeckCheck:
             self.rec.failed(rule, f"a {kind} on slide {number} has no properties (no alt text)", slide=number)
             return
         ok, why, alt = ooxml.judge_alt(nv, image_name)
+        if ok is True:
+            self.rec.passed(rule)
+            return
         name = nv.get("name", kind)
         self.rec.outcome(rule, ok, f"{kind} {name!r} on slide {number} {why}", slide=number,
                          selector=name, evidence=ooxml.evidence_of(nv))
 
     def image_name(self, pic, slide) -> str | None:
-        blip = pic.find(".//a:blip", NS)
+        blip = ooxml.first(pic, BLIP)
         rid = blip.get(_R_EMBED) if blip is not None else None
         rel = slide.rels.get(rid or "")
         if rel and not rel.external:
@@ -251,17 +263,17 @@ class DeckCheck:
     # --- tables -------------------------------------------------------------------------------
 
     def check_table(self, frame, number: int, name: str, slide) -> None:
-        tbl = frame.find(".//a:tbl", NS)
+        tbl = ooxml.first(frame, TBL)
         if tbl is None:
             return
-        rows = tbl.findall("a:tr", NS)
+        rows = list(tbl.iterchildren(TR))
         if len(rows) >= 2:
-            pr = tbl.find("a:tblPr", NS)
+            pr = ooxml.child(tbl, C("a:tblPr"))
             first_row = pr is not None and pr.get("firstRow") in ("1", "true")
             self.rec.outcome("pptx-table-header", first_row,
                              f"table {name!r} on slide {number} has no header row (Header Row option off)",
                              slide=number, selector=name)
-        merged = [tc for tc in tbl.iterfind("a:tr/a:tc", NS)
+        merged = [tc for tr in rows for tc in tr.iterchildren(TC)
                   if int(tc.get("gridSpan", "1") or 1) > 1 or int(tc.get("rowSpan", "1") or 1) > 1
                   or tc.get("hMerge") in ("1", "true") or tc.get("vMerge") in ("1", "true")]
         if rows:
@@ -275,14 +287,16 @@ class DeckCheck:
 
     def check_links(self, el, slide, number: int, name: str) -> None:
         """Runs that share one hlinkClick target in a paragraph form one link."""
-        for para in el.iterfind(".//a:p", NS):
+        if ooxml.first(el, HLINK_CLICK) is None:
+            return  # most shapes hold no link: one pass in C instead of a walk over every run
+        for para in el.iterdescendants(A_P):
             links: list[list] = []  # [rId, text]
-            for run in para.iterfind("a:r", NS):
-                click = run.find("a:rPr/a:hlinkClick", NS)
+            for run in para.iterchildren(A_R):
+                click = ooxml.child(run, A_RPR, HLINK_CLICK)
                 rid = click.get(_R_ID) if click is not None else None
                 if rid is None:
                     continue
-                text = "".join(t.text or "" for t in run.iterfind("a:t", NS))
+                text = "".join(t.text or "" for t in run.iterchildren(A_T))
                 if links and links[-1][0] == rid:
                     links[-1][1] += text
                 else:
@@ -310,7 +324,7 @@ class DeckCheck:
     # --- media --------------------------------------------------------------------------------
 
     def check_media(self, pic, slide, number: int, name: str) -> None:
-        nv_pr = pic.find("p:nvPicPr/p:nvPr", NS)
+        nv_pr = ooxml.child(pic, C("p:nvPicPr"), NV_PR)
         if nv_pr is None:
             return
         kind, rids = None, []
@@ -375,11 +389,11 @@ class DeckCheck:
         if key not in self._themes:
             theme_part = self.pkg.related(key, "theme") if key else None
             theme = self.pkg.xml(theme_part) if theme_part else None
-            clr_map = slide.master.find("p:clrMap", NS) if slide.master is not None else None
+            clr_map = ooxml.child(slide.master, C("p:clrMap"))
             self._themes[key] = (ooxml.theme_colours(theme), dict(clr_map.attrib) if clr_map is not None else {},
                                  theme)
         scheme, clr_map, theme = self._themes[key]
-        override = slide.root.find("p:clrMapOvr/a:overrideClrMapping", NS)
+        override = ooxml.child(slide.root, C("p:clrMapOvr"), C("a:overrideClrMapping"))
         if override is not None:
             clr_map = dict(override.attrib)
         return scheme, clr_map, theme
@@ -388,13 +402,13 @@ class DeckCheck:
         """The slide's solid background colour; None if it is a picture/gradient or unknown."""
         colours, clr_map, theme = scheme
         for owner in (slide.root, slide.layout, slide.master):
-            bg = owner.find("p:cSld/p:bg", NS) if owner is not None else None
+            bg = ooxml.child(owner, C_SLD, BG)
             if bg is None:
                 continue
-            solid = bg.find("p:bgPr/a:solidFill", NS)
+            solid = ooxml.child(bg, C("p:bgPr"), SOLID_FILL)
             if solid is not None:
                 return ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
-            ref = bg.find("p:bgRef", NS)
+            ref = ooxml.child(bg, C("p:bgRef"))
             if ref is not None and theme is not None:
                 idx = int(ref.get("idx", "0") or 0)
                 styles = theme.find(".//a:fmtScheme/a:bgFillStyleLst", NS)
@@ -407,16 +421,16 @@ class DeckCheck:
     def shape_fill(self, el, scheme):
         """(known, colour): the shape's own solid fill; known=False for pictures/gradients."""
         colours, clr_map, theme = scheme
-        sp_pr = el.find("p:spPr", NS)
+        sp_pr = ooxml.child(el, SP_PR)
         if sp_pr is not None:
-            if sp_pr.find("a:noFill", NS) is not None:
+            if ooxml.child(sp_pr, C("a:noFill")) is not None:
                 return True, None
-            solid = sp_pr.find("a:solidFill", NS)
+            solid = ooxml.child(sp_pr, SOLID_FILL)
             if solid is not None:
                 return True, ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
-            if any(sp_pr.find(f"a:{f}", NS) is not None for f in ("gradFill", "blipFill", "pattFill", "grpFill")):
+            if any(ooxml.child(sp_pr, C(f"a:{f}")) is not None for f in ("gradFill", "blipFill", "pattFill", "grpFill")):
                 return False, None
-        ref = el.find("p:style/a:fillRef", NS)
+        ref = ooxml.child(el, C("p:style"), C("a:fillRef"))
         if ref is not None and int(ref.get("idx", "0") or 0) > 0:
             styles = theme.find(".//a:fmtScheme/a:fillStyleLst", NS) if theme is not None else None
             idx = int(ref.get("idx"))
@@ -426,15 +440,17 @@ class DeckCheck:
         return True, None
 
     def check_contrast(self, el, box, number: int, name: str, scheme, background, behind) -> None:
-        colours, clr_map, _ = scheme
         runs = []
-        for run in el.iterfind(".//a:r", NS):
-            text = "".join(t.text or "" for t in run.iterfind("a:t", NS)).strip()
-            fill = run.find("a:rPr/a:solidFill", NS)
-            if text and fill is not None:
+        for run in el.iterdescendants(A_R):
+            fill = ooxml.child(run, A_RPR, SOLID_FILL)
+            if fill is None:
+                continue
+            text = "".join(t.text or "" for t in run.iterchildren(A_T)).strip()
+            if text:
                 runs.append((run, text, fill))
         if not runs:
             return
+        colours, clr_map, _ = scheme
         known, bg = self.shape_fill(el, scheme)
         where = dict(slide=number, selector=name)
         if known and bg is None:
@@ -454,7 +470,7 @@ class DeckCheck:
                 self.rec.cant_tell("pptx-text-contrast", f"text colour of {text[:40]!r} on slide {number} "
                                    "is a theme variant oerlint cannot resolve", evidence=ooxml.evidence_of(fill), **where)
                 return
-            r_pr = run.find("a:rPr", NS)
+            r_pr = ooxml.child(run, A_RPR)
             size = int(r_pr.get("sz")) / 100 if (r_pr.get("sz") or "").isdigit() else None
             bold = r_pr.get("b") in ("1", "true")
             ratio = contrast_ratio(fg, bg)
@@ -506,15 +522,15 @@ class DeckCheck:
 
     def collect_text(self, slide, title: str) -> None:
         parts = []
-        for para in slide.root.iterfind(".//a:p", NS):
-            line = "".join(t.text or "" for t in para.iter(f"{_A}t"))
+        for para in slide.root.iterdescendants(A_P):
+            line = "".join(t.text or "" for t in para.iter(A_T))
             if line.strip():
                 parts.append(line)
         notes_part = self.pkg.related(slide.part, "notesSlide")
         notes = self.pkg.xml(notes_part) if notes_part else None
-        for shape in _shapes(notes.find("p:cSld/p:spTree", NS) if notes is not None else None):
+        for shape in _shapes(ooxml.child(notes, C_SLD, SP_TREE)):
             if _placeholder_type(shape) == "body":
-                text = "\n".join(_snippet(p, 100_000) for p in shape.iterfind(".//a:p", NS)).strip()
+                text = "\n".join(_snippet(p, 100_000) for p in shape.iterdescendants(A_P)).strip()
                 if text:
                     parts.append(text)
         text = "\n".join(parts)
@@ -529,7 +545,7 @@ class DeckCheck:
         """A CC badge: a picture linked to a licence, or described as one."""
         if nv is None:
             return
-        click = nv.find("a:hlinkClick", NS)
+        click = ooxml.child(nv, HLINK_CLICK)
         if click is not None and click.get(_R_ID):
             self.link_target(slide, click.get(_R_ID))
         alt = ooxml.alt_text(nv)
@@ -567,14 +583,28 @@ def _shapes(container):
             yield el
 
 
-_PH = etree.XPath("*/p:nvPr/p:ph", namespaces=NS)
-_XFRM = etree.XPath("p:xfrm/a:* | */a:xfrm/a:*", namespaces=NS)
-_CNVPR = etree.XPath("*/p:cNvPr", namespaces=NS)
+_LOCAL = {tag: tag.rpartition("}")[2] for tag in _SHAPE_TAGS}
+
+
+def _grandchild(el, tag: str):
+    """The first `*/tag` of el (any child, then its child `tag`), in document order."""
+    for c in el:
+        for found in c.iterchildren(tag):
+            return found
+    return None
 
 
 def _placeholder(el):
-    found = _PH(el)
-    return found[0] if found else None
+    """The shape's `*/p:nvPr/p:ph`."""
+    for c in el:
+        for nv_pr in c.iterchildren(NV_PR):
+            for ph in nv_pr.iterchildren(PH):
+                return ph
+    return None
+
+
+def _cnv_pr(el):
+    return _grandchild(el, CNV_PR)
 
 
 def _placeholder_type(el) -> str | None:
@@ -587,17 +617,39 @@ def _master_type(ph_type: str) -> str:
 
 
 def _name(el) -> str:
-    nv = _CNVPR(el)
-    return nv[0].get("name", "") if nv else ""
+    nv = _cnv_pr(el)
+    return nv.get("name", "") if nv is not None else ""
 
 
 def _xfrm_box(el) -> tuple[int, int, int, int] | None:
-    parts = {etree.QName(c).localname: c for c in _XFRM(el)}
-    off, ext = parts.get("off"), parts.get("ext")
+    """Offset and size from `p:xfrm/a:*` (graphic frames) or `*/a:xfrm/a:*` (spPr, grpSpPr);
+    the last a:off and a:ext in document order count."""
+    off = ext = None
+    for c in el:
+        if c.tag == P_XFRM:
+            for g in c:
+                if g.tag == A_OFF:
+                    off = g
+                elif g.tag == A_EXT:
+                    ext = g
+                elif g.tag == A_XFRM:
+                    off, ext = _off_ext(g, off, ext)
+        else:
+            for g in c.iterchildren(A_XFRM):
+                off, ext = _off_ext(g, off, ext)
     try:
         return int(off.get("x")), int(off.get("y")), int(ext.get("cx")), int(ext.get("cy"))
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+def _off_ext(xfrm, off, ext):
+    for g in xfrm.iterchildren(A_OFF, A_EXT):
+        if g.tag == A_OFF:
+            off = g
+        else:
+            ext = g
+    return off, ext
 
 
 def _box(el, boxes: dict) -> tuple[int, int, int, int] | None:
@@ -617,7 +669,7 @@ def _overlap(a, b) -> bool:
 
 
 def _snippet(el, limit: int = 30) -> str:
-    text = " ".join("".join(t.text or "" for t in el.iterfind(".//a:t", NS)).split())
+    text = " ".join("".join(t.text or "" for t in el.iterdescendants(A_T)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
