@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -81,18 +82,31 @@ def _sessions(url: str) -> sessionmaker[Session]:
     return sessionmaker(bind=migrate(url), expire_on_commit=False)
 
 
+@functools.cache
+def _sqlite_turn(url: str) -> threading.RLock:
+    return threading.RLock()
+
+
 @contextmanager
 def session(url: str | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    s = _sessions(url or database_url())()
-    try:
-        yield s
-        s.commit()
-    except BaseException:
-        s.rollback()
-        raise
-    finally:
-        s.close()
+    """A session that commits on success and rolls back on error.
+
+    On SQLite the threads of one process take turns, one session at a time: SQLite has a single
+    writer, and its busy handler waits for the write lock by sleeping in steps of up to 100 ms,
+    which cost a threaded sweep most of its time. Other processes still meet busy_timeout.
+    Sessions are short (no network or parsing inside one), so the turns are short too.
+    """
+    url = url or database_url()
+    with _sqlite_turn(url) if url.startswith("sqlite") else nullcontext():
+        s = _sessions(url)()
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
 
 
 def acquire_lease(s: Session, name: str, holder: str, seconds: float) -> bool:

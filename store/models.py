@@ -60,10 +60,13 @@ class Source(Base):
 
 class Resource(Base):
     __tablename__ = "resources"
-    __table_args__ = (UniqueConstraint("source_id", "identifier"),)
+    __table_args__ = (UniqueConstraint("source_id", "identifier"),
+                      Index("ix_resources_record", "source_id", "record_identifier"))
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
     identifier: Mapped[str] = mapped_column(String(1000))
+    # the harvested record this unit belongs to (sweeps.units): its units are found by index
+    record_identifier: Mapped[str | None] = mapped_column(String(1000))
     title: Mapped[str | None] = mapped_column(Text)
     record: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ResourceRecord.to_dict()
     owner: Mapped[str | None] = mapped_column(String(200), index=True)  # author's login, for the API

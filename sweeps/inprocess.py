@@ -1,11 +1,14 @@
 """The embedded executor: one process, threads for I/O, the checkers' worker pool for parsing."""
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from sweeps.pipeline import Sweeper, SweepSettings
+
+log = logging.getLogger(__name__)
 
 
 def make_fetcher(source: Any):
@@ -31,7 +34,7 @@ def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool 
     pool = make_pool() if isolate else None
     try:
         sweeper = Sweeper(source, settings, fetcher=fetcher, runner=pool.run if pool else None)
-        sweep_id = sweeper.start(trigger=trigger, executor="inprocess")
+        sweep_id = sweeper.start(trigger=trigger, executor="inprocess", full=full)
         if sweep_id is None:
             return {"status": "skipped", "reason": f"a sweep of {source.name} is already running"}
         submitted: set[int] = set()
@@ -39,8 +42,10 @@ def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool 
         slots = threading.BoundedSemaphore(threads * 4)  # keeps memory flat on huge harvests
 
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as executor:
-            def done(_future) -> None:
+            def done(future) -> None:
                 slots.release()
+                if future.exception() is not None:  # the item stays pending; finish() counts it
+                    log.error("resource not processed: %r", future.exception())
                 if progress:
                     progress("processed", 1)
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from checkers.engine import check_bytes
@@ -28,7 +28,7 @@ from rules.catalogue import catalogue
 from store.db import acquire_lease, data_dir, database_url, release_lease, session
 from store.models import Resource, ResourceVersion, Result, Source, Sweep, SweepItem
 from sweeps.blobs import BlobStore
-from sweeps.units import expand, metadata_hash, stored_record
+from sweeps.units import expand, file_unit_identifier, metadata_hash, stored_record
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,22 @@ class SweepSettings:
     lease_seconds: float = 2 * 3600        # an overrunning sweep keeps its source this long
     harvest_attempts: int = 3
     harvest_retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(attempts=3, base_delay=2.0))
-    drop_share: float = 0.5                # a full harvest with < 50 % of the last one is suspicious
+    http_retry: RetryPolicy | None = None  # per request (OAI pages, downloads); None: their default
+    # a full harvest with fewer than (1 - drop_share) of the live records of the last good full
+    # harvest is suspicious; OERLINT_COUNT_DROP_SHARE overrides the default 0.5
+    drop_share: float = field(default_factory=lambda: float(os.environ.get("OERLINT_COUNT_DROP_SHARE", "0.5")))
+    batch: int = 100                       # harvested records stored per transaction
     policy: str | None = None              # licence policy (else the source's, else "platform")
+
+
+@dataclass
+class Done:
+    """What processing one resource came to, written in one transaction with its sweep item."""
+    outcome: str                           # checked | rechecked | unchanged | error
+    downloaded: bool = False
+    message: str | None = None
+    result: tuple | None = None            # (sha, metadata sha, fetch info, CheckResult) to store
+    current: tuple | None = None           # (version id, result id, fetch info) still current
 
 
 def now() -> datetime:
@@ -73,6 +87,7 @@ class Sweeper:
         self.ruleset = catalogue().version
         self.policy = self.settings.policy or source.options.get("policy") or "platform"
         self.secrets = self._secrets()
+        self._revalidate: dict[int, bool] = {}
 
     # -- secrets ---------------------------------------------------------------------------
     def _secrets(self) -> dict[str, str]:
@@ -113,21 +128,32 @@ class Sweeper:
         return f"sweep:{self.source.name}"
 
     def start(self, *, trigger: str = "manual", executor: str = "inprocess",
-              holder: str | None = None) -> int | None:
-        """Create the sweep row under the source's lease; None when a sweep already runs."""
+              holder: str | None = None, full: bool = False) -> int | None:
+        """Create the sweep row under the source's lease; None when a sweep already runs.
+
+        `full` asks for a whole harvest whose unchanged files are revalidated with conditional
+        GETs; a first harvest (no checkpoint yet) is whole too, which the count-drop alert uses.
+        """
         holder = holder or f"pid{os.getpid()}-{time.time_ns()}"
-        with session(self.db_url) as s:
-            src = self.source_row(s)
-            s.commit()
-            if not acquire_lease(s, self.lease_name(), holder, self.settings.lease_seconds):
-                return None
-            sweep = Sweep(source_id=src.id, trigger=trigger, executor=executor, status="running",
-                          ruleset_version=self.ruleset, counts={}, checkpoint=dict(src.checkpoint or {}))
-            s.add(sweep)
-            s.flush()
-            sweep.counts = {"lease_holder": holder}
-            self._queue_leftovers(s, src.id, sweep.id)
-            return sweep.id
+        for attempt in range(2):
+            try:
+                with session(self.db_url) as s:
+                    src = self.source_row(s)
+                    s.commit()
+                    if not acquire_lease(s, self.lease_name(), holder, self.settings.lease_seconds):
+                        return None
+                    whole = full or not (src.checkpoint or {})
+                    sweep = Sweep(source_id=src.id, trigger=trigger, executor=executor, status="running",
+                                  ruleset_version=self.ruleset, checkpoint=dict(src.checkpoint or {}),
+                                  counts={"lease_holder": holder, "full": whole, "revalidate": full})
+                    s.add(sweep)
+                    s.flush()
+                    self._queue_leftovers(s, src.id, sweep.id)
+                    return sweep.id
+            except IntegrityError:  # another process created the source row at the same moment
+                if attempt:
+                    raise
+        return None
 
     def _queue_leftovers(self, s, source_id: int, sweep_id: int) -> None:
         """Resources still stale, never checked, or checked with another ruleset version."""
@@ -136,8 +162,7 @@ class Sweeper:
         ids = s.scalars(select(Resource.id).where(
             Resource.source_id == source_id, Resource.deleted.is_(False),
             or_(Resource.stale.is_(True), Resource.current_result_id.is_(None), ~current.exists()))).all()
-        for rid in ids:
-            s.add(SweepItem(sweep_id=sweep_id, resource_id=rid))
+        s.add_all(SweepItem(sweep_id=sweep_id, resource_id=rid) for rid in ids)
 
     # -- harvest ---------------------------------------------------------------------------
     def harvest(self, sweep_id: int, *, full: bool = False, limit: int | None = None,
@@ -145,109 +170,157 @@ class Sweeper:
                 on_record: Callable[[], None] | None = None) -> dict[str, Any]:
         """Harvest with retries; upsert resources and queue sweep items as records arrive.
 
-        What was harvested before a failure is kept; the checkpoint is saved after each page so
-        a retry (or the next sweep) goes on from there.
+        A harvest that fails (an exception, or a harvester that stopped on errors before the end
+        of its listing) is retried with backoff from the last checkpoint; what was harvested
+        before a failure is kept, and the last error is recorded on the sweep. Records are
+        stored in batches, each batch before the checkpoint that follows it.
         """
         from harvester import open_harvester
-        counts = {"harvested": 0, "new": 0, "updated": 0, "deleted": 0}
+        counts = {"harvested": 0, "live": 0, "new": 0, "updated": 0, "deleted": 0}
         stats_total: dict[str, Any] = {}
         error = None
         with session(self.db_url) as s:
             src = self.source_row(s)
             source_id = src.id
             checkpoint = {} if full else dict(src.checkpoint or {})
+            revalidate = bool((s.get(Sweep, sweep_id).counts or {}).get("revalidate"))
+        batch: list[ResourceRecord] = []
+        saved: list[dict] = []   # the checkpoints of the current attempt
+
+        def store_batch() -> None:
+            if batch:
+                queued = self.upsert_batch(source_id, sweep_id, batch, counts, revalidate=revalidate)
+                batch.clear()
+                for rid in queued if on_queued else ():
+                    on_queued(rid)
 
         def save_checkpoint(cp: dict) -> None:
+            store_batch()  # the records before a checkpoint are stored before the checkpoint is
             with session(self.db_url) as s2:
                 s2.execute(update(Source).where(Source.id == source_id).values(checkpoint=cp))
                 s2.execute(update(Sweep).where(Sweep.id == sweep_id).values(checkpoint=cp))
                 acquire_lease(s2, self.lease_name(), self._holder(s2, sweep_id), self.settings.lease_seconds)
+            saved.append(cp)
 
+        attempt = 0
         for attempt in range(1, self.settings.harvest_attempts + 1):
             harvester = None
+            saved.clear()
             try:
-                harvester = open_harvester(self.source, checkpoint=checkpoint, since=since,
-                                           limit=limit, on_checkpoint=save_checkpoint,
-                                           fetcher=self.fetcher)
+                harvester = open_harvester(self.source, checkpoint=checkpoint, since=since, limit=limit,
+                                           on_checkpoint=save_checkpoint, fetcher=self.fetcher,
+                                           **self._harvester_options())
                 for record in harvester:
-                    queued = self.upsert(source_id, sweep_id, record, counts)
+                    batch.append(record)
                     counts["harvested"] += 1
+                    counts["live"] += not record.deleted
                     if on_record:
                         on_record()
-                    if on_queued:
-                        for rid in queued:
-                            on_queued(rid)
-                error = None
-                _merge_stats(stats_total, harvester.stats.to_dict())
-                break
+                    if len(batch) >= self.settings.batch:
+                        store_batch()
+                store_batch()
+                error = _stopped_early(harvester, saved)
             except Exception as exc:  # a failing source is retried; what was harvested is kept
                 error = self._clean(f"{type(exc).__name__}: {exc}")
-                log.warning("harvest of %s failed (attempt %d): %s", self.source.name, attempt, error)
-                if harvester is not None:
-                    _merge_stats(stats_total, harvester.stats.to_dict())
-                with session(self.db_url) as s:
-                    checkpoint = dict(s.get(Source, source_id).checkpoint or {})
-                if attempt < self.settings.harvest_attempts:
-                    self.settings.harvest_retry.sleep(attempt)
+                try:
+                    store_batch()
+                except Exception:
+                    log.exception("records harvested from %s before the failure not stored", self.source.name)
+                    batch.clear()
+            if harvester is not None:
+                _merge_stats(stats_total, harvester.stats.to_dict())
+            if error is None:
+                break
+            log.warning("harvest of %s failed (attempt %d): %s", self.source.name, attempt, error)
+            if attempt < self.settings.harvest_attempts:
+                self.settings.harvest_retry.sleep(attempt)
+                checkpoint = saved[-1] if saved else checkpoint  # go on from where it stopped
         counts.update({k: stats_total.get(k, 0) for k in ("skipped", "lost_pages", "lost_records", "errors")})
         counts["harvest_errors"] = counts.pop("errors")
+        counts["harvest_attempts"] = attempt
         if stats_total.get("messages"):
             counts["harvest_messages"] = [self._clean(m) for m in stats_total["messages"]][:20]
         if error:
             counts["harvest_failed"] = error
         with session(self.db_url) as s:
             sweep = s.get(Sweep, sweep_id)
-            sweep.counts = {**(sweep.counts or {}), **counts, "full": full}
+            sweep.counts = {**(sweep.counts or {}), **counts}
             if error:
                 sweep.error = error
         return counts
+
+    def _harvester_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if self.settings.http_retry is not None:
+            options["retry"] = self.settings.http_retry
+        if self.source.kind == "oai":
+            options["raw_dir"] = data_dir() / "raw"   # malformed pages kept beside the database
+        return options
 
     def _holder(self, s, sweep_id: int) -> str:
         return (s.get(Sweep, sweep_id).counts or {}).get("lease_holder", f"sweep{sweep_id}")
 
     def upsert(self, source_id: int, sweep_id: int, record: ResourceRecord, counts: dict) -> list[int]:
         """Store one harvested record's units; return the resource ids queued for checking."""
-        queued: list[int] = []
+        return self.upsert_batch(source_id, sweep_id, [record], counts)
+
+    def upsert_batch(self, source_id: int, sweep_id: int, records: list[ResourceRecord], counts: dict,
+                     *, revalidate: bool = False) -> list[int]:
+        """Store harvested records' units in one transaction; return the resource ids to process.
+
+        New and changed units are marked stale and queued; with `revalidate` (a full sweep)
+        unchanged files are queued too, for a conditional GET.
+        """
+        wanted: list[Resource] = []
         with session(self.db_url) as s:
-            existing = {r.identifier: r for r in s.scalars(select(Resource).where(
-                Resource.source_id == source_id,
-                or_(Resource.identifier == record.identifier,
-                    Resource.identifier.startswith(record.identifier + "#", autoescape=True))))}
-            if record.deleted:
-                for res in existing.values():
-                    if not res.deleted:
+            by_record: dict[str, dict[str, Resource]] = {}
+            for res in s.scalars(select(Resource).where(
+                    Resource.source_id == source_id,
+                    Resource.record_identifier.in_({r.identifier for r in records}))):
+                by_record.setdefault(res.record_identifier, {})[res.identifier] = res
+            for record in records:
+                units = by_record.setdefault(record.identifier, {})
+                if record.deleted:
+                    for res in units.values():
+                        if not res.deleted:
+                            res.deleted, res.stale = True, False
+                            counts["deleted"] += 1
+                    continue
+                seen = set()
+                for unit in expand(record):
+                    seen.add(unit.identifier)
+                    res = self._upsert_unit(s, source_id, record, unit, units.get(unit.identifier), counts)
+                    units[unit.identifier] = res
+                    if res.stale or (revalidate and unit.kind == "file"):
+                        wanted.append(res)
+                for ident, res in units.items():  # a file that left the record
+                    if ident not in seen and not res.deleted:
                         res.deleted, res.stale = True, False
                         counts["deleted"] += 1
-                return queued
-            seen = set()
-            for unit in expand(record):
-                data = stored_record(record, unit)
-                seen.add(unit.identifier)
-                res = existing.get(unit.identifier)
-                if res is None:
-                    res = Resource(source_id=source_id, identifier=unit.identifier, title=record.title,
-                                   record=data, owner=_owner(record), stale=True)
-                    s.add(res)
-                    counts["new"] += 1
-                elif res.deleted or metadata_hash(res.record or {}) != metadata_hash(data) \
-                        or (res.record or {}).get("unit") != data["unit"]:
-                    res.record, res.title, res.deleted, res.stale = data, record.title, False, True
-                    res.owner = _owner(record) or res.owner
-                    counts["updated"] += 1
-                else:
-                    res.record = data  # datestamp and the like
-                res.last_seen = now()
-                s.flush()
-                if res.stale:
-                    if s.scalars(select(SweepItem.id).where(SweepItem.sweep_id == sweep_id,
-                                                            SweepItem.resource_id == res.id)).first() is None:
-                        s.add(SweepItem(sweep_id=sweep_id, resource_id=res.id))
-                    queued.append(res.id)
-            for ident, res in existing.items():  # a file that left the record
-                if ident not in seen and not res.deleted:
-                    res.deleted, res.stale = True, False
-                    counts["deleted"] += 1
-        return queued
+            s.flush()
+            ids = list(dict.fromkeys(res.id for res in wanted))
+            have = set(s.scalars(select(SweepItem.resource_id).where(
+                SweepItem.sweep_id == sweep_id, SweepItem.resource_id.in_(ids)))) if ids else set()
+            s.add_all(SweepItem(sweep_id=sweep_id, resource_id=rid) for rid in ids if rid not in have)
+        return ids
+
+    def _upsert_unit(self, s, source_id: int, record: ResourceRecord, unit, res: Resource | None,
+                     counts: dict) -> Resource:
+        data = stored_record(record, unit)
+        if res is None:
+            res = Resource(source_id=source_id, identifier=unit.identifier, record_identifier=record.identifier,
+                           title=record.title, record=data, owner=_owner(record), stale=True)
+            s.add(res)
+            counts["new"] += 1
+        elif res.deleted or metadata_hash(res.record or {}) != metadata_hash(data) \
+                or (res.record or {}).get("unit") != data["unit"]:
+            res.record, res.title, res.deleted, res.stale = data, record.title, False, True
+            res.owner = _owner(record) or res.owner
+            counts["updated"] += 1
+        elif res.record != data:
+            res.record = data  # datestamp and the like
+        res.last_seen = now()
+        return res
 
     def pending(self, sweep_id: int) -> list[int]:
         with session(self.db_url) as s:
@@ -258,58 +331,94 @@ class Sweeper:
     def process(self, sweep_id: int, resource_id: int) -> str:
         """Fetch (if needed), check and store one resource. Never raises for bad content."""
         try:
-            outcome, downloaded, message = self._process(sweep_id, resource_id)
-            state = "error" if outcome == "error" else "done"
+            done = self._process(sweep_id, resource_id)
         except Exception as exc:  # one resource never stops a sweep
             log.exception("processing resource %s failed", resource_id)
-            outcome, downloaded, state = "error", False, "error"
-            message = self._clean(f"{type(exc).__name__}: {exc}")
-        with session(self.db_url) as s:
-            item = s.scalars(select(SweepItem).where(SweepItem.sweep_id == sweep_id,
-                                                     SweepItem.resource_id == resource_id)).first()
-            if item is not None:
-                item.state, item.outcome, item.downloaded = state, outcome, downloaded
-                item.message, item.attempts = message, (item.attempts or 0) + 1
-        return outcome
+            done = Done("error", message=self._clean(f"{type(exc).__name__}: {exc}"))
+        try:
+            self._write(sweep_id, resource_id, done)
+        except Exception as exc:
+            log.exception("storing the result of resource %s failed", resource_id)
+            done = Done("error", message=self._clean(f"storing failed: {type(exc).__name__}: {exc}"))
+            self._write(sweep_id, resource_id, done)
+        return done.outcome
 
-    def _process(self, sweep_id: int, resource_id: int) -> tuple[str, bool, str | None]:
+    def _revalidating(self, s, sweep_id: int) -> bool:
+        if sweep_id not in self._revalidate:
+            sweep = s.get(Sweep, sweep_id)
+            self._revalidate[sweep_id] = bool(sweep and (sweep.counts or {}).get("revalidate"))
+        return self._revalidate[sweep_id]
+
+    def _process(self, sweep_id: int, resource_id: int) -> Done:
+        # One query for what the decision needs: the resource, its current version and the
+        # ruleset of its current result (not the result's findings).
         with session(self.db_url) as s:
-            res = s.get(Resource, resource_id)
-            if res is None or res.deleted:
-                return "unchanged", False, "deleted"
-            prev = s.get(ResourceVersion, res.current_version_id) if res.current_version_id else None
-            current = s.get(Result, res.current_result_id) if res.current_result_id else None
-            record_data = dict(res.record or {})
-            stale, identifier = res.stale, res.identifier
+            row = s.execute(
+                select(Resource.deleted, Resource.stale, Resource.identifier, Resource.record, Resource.source_id,
+                       ResourceVersion, Result.id, Result.ruleset_version)
+                .outerjoin(ResourceVersion, ResourceVersion.id == Resource.current_version_id)
+                .outerjoin(Result, Result.id == Resource.current_result_id)
+                .where(Resource.id == resource_id)).first()
+            if row is None or row.deleted:
+                return Done("unchanged", message="deleted")
+            revalidate = self._revalidating(s, sweep_id)
+        stale, identifier, record_data, prev = row.stale, row.identifier, dict(row.record or {}), row.ResourceVersion
+        current = (row.id, row.ruleset_version) if row.id is not None else None
         unit = record_data.get("unit") or {"kind": "metadata", "file": None}
+        up_to_date = current is not None and current[1] == self.ruleset
+        if not stale and up_to_date and not (revalidate and unit["kind"] == "file"):
+            return Done("unchanged")
         record = ResourceRecord.from_dict(record_data)
         meta_sha = metadata_hash(record_data)
 
-        if not stale and current is not None and current.ruleset_version == self.ruleset:
-            return "unchanged", False, None
-
-        fetched = self._content(unit, record, prev, stale)
+        fetched = self._content(unit, record, prev, ask_server=stale or revalidate)
         if isinstance(fetched, str):
-            return "error", False, fetched
+            return Done("error", message=fetched)
         data, sha, fetch_info, downloaded = fetched
-
-        if prev is not None and current is not None and prev.sha256 == sha \
-                and prev.metadata_sha256 == meta_sha and current.ruleset_version == self.ruleset:
-            self._mark_current(resource_id, prev.id, current.id, fetch_info)
-            return "unchanged", downloaded, None
+        same_content = prev is not None and prev.sha256 == sha and prev.metadata_sha256 == meta_sha
+        if same_content and up_to_date:
+            return Done("unchanged", downloaded, current=(prev.id, current[0], fetch_info))
 
         name, base_url = self._name_and_base(unit, record)
-        siblings, sibling_data = self._siblings(record, unit, data)
+        siblings, sibling_data = self._siblings(record, unit, data, row.source_id)
         result = check_bytes(data, resource=identifier, name=name,
                              media_type=fetch_info.get("media_type"), metadata=record.to_dict(),
                              base_url=base_url, policy=self.policy, siblings=siblings,
                              sibling_data=sibling_data, runner=self.runner)
-        same_content = prev is not None and prev.sha256 == sha and prev.metadata_sha256 == meta_sha
-        self._store(sweep_id, resource_id, sha, meta_sha, fetch_info, result)
-        return ("rechecked" if same_content else "checked"), downloaded, None
+        return Done("rechecked" if same_content else "checked", downloaded,
+                    result=(sha, meta_sha, fetch_info, result))
 
-    def _content(self, unit: dict, record: ResourceRecord, prev: ResourceVersion | None, stale: bool):
-        """(data, sha, fetch info, downloaded) or an error message."""
+    def _write(self, sweep_id: int, resource_id: int, done: Done) -> None:
+        """Store the result (or the still-current one) and the sweep item in one transaction.
+
+        Plain SQL statements rather than ORM objects: this runs once per resource, and the
+        unit of work cost more than the checks of a small file.
+        """
+        for attempt in range(3):
+            try:
+                with session(self.db_url) as s:
+                    if done.result is not None:
+                        self._store(s, sweep_id, resource_id, *done.result)
+                    elif done.current is not None:
+                        self._mark_current(s, resource_id, *done.current)
+                    s.execute(update(SweepItem).where(SweepItem.sweep_id == sweep_id,
+                                                      SweepItem.resource_id == resource_id).values(
+                        state="error" if done.outcome == "error" else "done", outcome=done.outcome,
+                        downloaded=done.downloaded, message=done.message,
+                        attempts=SweepItem.attempts + 1))
+                return
+            except IntegrityError:
+                # A redelivered task stored the same version or result at the same moment: the
+                # next attempt finds that row and points at it.
+                if attempt == 2:
+                    raise
+
+    def _content(self, unit: dict, record: ResourceRecord, prev: ResourceVersion | None, *, ask_server: bool):
+        """(data, sha, fetch info, downloaded) or an error message.
+
+        A file already cached is only asked for again (conditionally) when `ask_server`: the
+        record changed, or a full sweep revalidates; otherwise the cached copy is re-checked.
+        """
         if unit["kind"] == "metadata":
             return None, NO_CONTENT, {}, False
         if unit["kind"] == "content":
@@ -317,13 +426,13 @@ class Sweeper:
             sha = hashlib.sha256(data).hexdigest()
             return data, sha, {"media_type": "text/html"}, False
         file = FileRef(**unit["file"])
-        cached = prev is not None and prev.sha256 != NO_CONTENT and self.blobs.has(prev.sha256) \
-            and prev.url == file.url
+        cached = prev is not None and prev.sha256 != NO_CONTENT and prev.url == file.url \
+            and self.blobs.has(prev.sha256)
         info_prev = {"url": file.url, "media_type": prev.media_type if prev else None,
                      "etag": prev.etag if prev else None,
                      "last_modified": prev.last_modified if prev else None,
                      "size": prev.size if prev else None}
-        if cached and not stale:  # only the ruleset changed: re-check the cached copy
+        if cached and not ask_server:  # only the ruleset changed: re-check the cached copy
             return self.blobs.get(prev.sha256), prev.sha256, info_prev, False
         if self.fetcher is None:
             return "no fetcher configured for file downloads"
@@ -334,14 +443,16 @@ class Sweeper:
         except Exception as exc:
             return self._clean(f"download failed: {type(exc).__name__}: {exc}")
         if got.status == 304:
-            return self.blobs.get(prev.sha256), prev.sha256, info_prev, False
+            info = {**info_prev, "etag": got.etag or info_prev["etag"],
+                    "last_modified": got.last_modified or info_prev["last_modified"]}
+            return self.blobs.get(prev.sha256), prev.sha256, info, False
         moodle_error = self._moodle_error(got, file)
         if moodle_error:
             if got.path:
                 Path(got.path).unlink(missing_ok=True)
             return moodle_error
         self.blobs.put_file(Path(got.path), got.sha256)
-        info = {"url": got.url, "media_type": got.media_type, "etag": got.etag,
+        info = {"url": file.url, "media_type": got.media_type, "etag": got.etag,
                 "last_modified": got.last_modified, "size": got.size}
         return self.blobs.get(got.sha256), got.sha256, info, True
 
@@ -364,8 +475,9 @@ class Sweeper:
             return f.get("name") or f["url"], f["url"]
         return (record.title or record.identifier), record.landing_page
 
-    def _siblings(self, record: ResourceRecord, unit: dict, data: bytes | None):
-        """Names of the files beside this one, and the bytes of its caption/transcript files."""
+    def _siblings(self, record: ResourceRecord, unit: dict, data: bytes | None, source_id: int):
+        """Names of the files beside this one, and the bytes of its caption/transcript files
+        (from the blob store when the caption file was stored as a resource already)."""
         if unit["kind"] != "file":
             return (), {}
         me = unit["file"]
@@ -374,70 +486,73 @@ class Sweeper:
                   and f.name.lower().endswith(CAPTION_EXTENSIONS)
                   and (f.size or 0) <= SIBLING_MAX_BYTES]
         sibling_data: dict[str, bytes] = {}
-        if wanted and self.fetcher is not None and data is not None and _is_media(data):
-            for f in wanted[:10]:
-                try:
-                    got = self.fetcher.fetch(f.url, secret_params=self._secrets_for(f.url))
-                    if got.path and got.size <= SIBLING_MAX_BYTES:
-                        sibling_data[f.name] = got.read_bytes()
-                        Path(got.path).unlink(missing_ok=True)
-                except Exception as exc:
-                    log.info("caption file %s not fetched: %s", f.name, type(exc).__name__)
+        if not (wanted and data is not None and _is_media(data)):
+            return names, sibling_data
+        with session(self.db_url) as s:
+            stored = dict(s.execute(select(Resource.identifier, ResourceVersion.sha256).join(
+                ResourceVersion, ResourceVersion.id == Resource.current_version_id).where(
+                Resource.source_id == source_id,
+                Resource.identifier.in_([file_unit_identifier(record.identifier, f) for f in wanted]))).all())
+        for f in wanted[:10]:
+            blob = self.blobs.get(stored.get(file_unit_identifier(record.identifier, f), NO_CONTENT))
+            if blob is not None and len(blob) <= SIBLING_MAX_BYTES:
+                sibling_data[f.name] = blob
+                continue
+            if self.fetcher is None:
+                continue
+            try:
+                got = self.fetcher.fetch(f.url, secret_params=self._secrets_for(f.url))
+                if got.path and got.size <= SIBLING_MAX_BYTES:
+                    sibling_data[f.name] = got.read_bytes()
+                got.discard()
+            except Exception as exc:
+                log.info("caption file %s not fetched: %s", f.name, type(exc).__name__)
         return names, sibling_data
 
-    def _mark_current(self, resource_id: int, version_id: int, result_id: int, info: dict) -> None:
-        with session(self.db_url) as s:
-            res = s.get(Resource, resource_id)
-            res.current_version_id, res.current_result_id, res.stale = version_id, result_id, False
-            ver = s.get(ResourceVersion, version_id)
-            for key in ("etag", "last_modified"):
-                if info.get(key):
-                    setattr(ver, key, info[key])
+    def _mark_current(self, s, resource_id: int, version_id: int, result_id: int, info: dict) -> None:
+        """The stored version and result are still current; write only what differs."""
+        s.execute(update(Resource).where(
+            Resource.id == resource_id,
+            or_(Resource.current_version_id.is_distinct_from(version_id),
+                Resource.current_result_id.is_distinct_from(result_id), Resource.stale.is_(True)))
+            .values(current_version_id=version_id, current_result_id=result_id, stale=False))
+        changed = {k: info[k] for k in ("etag", "last_modified") if info.get(k)}
+        if changed:
+            s.execute(update(ResourceVersion).where(
+                ResourceVersion.id == version_id,
+                or_(*(getattr(ResourceVersion, k).is_distinct_from(v) for k, v in changed.items())))
+                .values(**changed))
 
-    def _store(self, sweep_id: int, resource_id: int, sha: str, meta_sha: str, info: dict, result) -> None:
+    def _store(self, s, sweep_id: int, resource_id: int, sha: str, meta_sha: str, info: dict, result) -> None:
         payload = result.to_dict()
         failed = sum(1 for f in payload["findings"] if f["outcome"] == "failed")
-        with session(self.db_url) as s:
-            ver = self._version(s, resource_id, sha, meta_sha, info)
-            row = s.scalars(select(Result).where(Result.version_id == ver.id,
-                                                 Result.ruleset_version == self.ruleset)).first()
-            if row is None:
-                row = Result(resource_id=resource_id, version_id=ver.id, sweep_id=sweep_id,
-                             ruleset_version=self.ruleset, media_type=payload["media_type"],
-                             accessibility=payload["scores"]["accessibility"],
-                             overall=payload["scores"]["overall"], failed=failed,
-                             scores=payload["scores"], findings=payload["findings"])
-                s.add(row)
-                try:
-                    s.flush()
-                except IntegrityError:  # a redelivered task stored it first: keep that one
-                    s.rollback()
-                    ver = self._version(s, resource_id, sha, meta_sha, info)
-                    row = s.scalars(select(Result).where(Result.version_id == ver.id,
-                                                         Result.ruleset_version == self.ruleset)).one()
-            res = s.get(Resource, resource_id)
-            res.current_version_id, res.current_result_id, res.stale = ver.id, row.id, False
+        version_id = self._version(s, resource_id, sha, meta_sha, info)
+        result_id = s.scalar(select(Result.id).where(Result.version_id == version_id,
+                                                     Result.ruleset_version == self.ruleset))
+        if result_id is None:
+            # an IntegrityError here: a redelivered task stored it first (see _write)
+            result_id = s.scalar(insert(Result).returning(Result.id).values(
+                resource_id=resource_id, version_id=version_id, sweep_id=sweep_id,
+                ruleset_version=self.ruleset, media_type=payload["media_type"],
+                accessibility=payload["scores"]["accessibility"], overall=payload["scores"]["overall"],
+                failed=failed, scores=payload["scores"], findings=payload["findings"], checked_at=now()))
+        s.execute(update(Resource).where(Resource.id == resource_id).values(
+            current_version_id=version_id, current_result_id=result_id, stale=False))
 
-    def _version(self, s, resource_id: int, sha: str, meta_sha: str, info: dict) -> ResourceVersion:
-        ver = s.scalars(select(ResourceVersion).where(ResourceVersion.resource_id == resource_id,
-                                                      ResourceVersion.sha256 == sha,
-                                                      ResourceVersion.metadata_sha256 == meta_sha)).first()
-        if ver is None:
-            ver = ResourceVersion(resource_id=resource_id, sha256=sha, metadata_sha256=meta_sha,
-                                  url=info.get("url"), media_type=info.get("media_type"),
-                                  size=info.get("size"), etag=info.get("etag"),
-                                  last_modified=info.get("last_modified"),
-                                  blob_path=str(self.blobs.path(sha)) if sha != NO_CONTENT else None)
-            s.add(ver)
-            try:
-                s.flush()
-            except IntegrityError:
-                s.rollback()
-                return self._version(s, resource_id, sha, meta_sha, info)
-        else:
-            ver.etag = info.get("etag") or ver.etag
-            ver.last_modified = info.get("last_modified") or ver.last_modified
-        return ver
+    def _version(self, s, resource_id: int, sha: str, meta_sha: str, info: dict) -> int:
+        version_id = s.scalar(select(ResourceVersion.id).where(ResourceVersion.resource_id == resource_id,
+                                                               ResourceVersion.sha256 == sha,
+                                                               ResourceVersion.metadata_sha256 == meta_sha))
+        if version_id is None:
+            return s.scalar(insert(ResourceVersion).returning(ResourceVersion.id).values(
+                resource_id=resource_id, sha256=sha, metadata_sha256=meta_sha, url=info.get("url"),
+                media_type=info.get("media_type"), size=info.get("size"), etag=info.get("etag"),
+                last_modified=info.get("last_modified"), fetched_at=now(),
+                blob_path=str(self.blobs.path(sha)) if sha != NO_CONTENT else None))
+        changed = {k: info[k] for k in ("etag", "last_modified") if info.get(k)}
+        if changed:
+            s.execute(update(ResourceVersion).where(ResourceVersion.id == version_id).values(**changed))
+        return version_id
 
     # -- finish ----------------------------------------------------------------------------
     def finish(self, sweep_id: int) -> dict[str, Any]:
@@ -466,24 +581,47 @@ class Sweeper:
             return {"sweep": sweep_id, "status": sweep.status, "suspicious": suspicious, **counts}
 
     def _suspicion(self, s, sweep: Sweep, counts: dict) -> str | None:
-        """A sweep that harvests nothing, or far fewer records than the last comparable one."""
-        harvested = counts.get("harvested", 0)
-        full = counts.get("full") or not (sweep.checkpoint or {})
-        if counts.get("harvest_failed"):
-            return None  # already a failure, reported as such
-        last = s.scalars(select(Sweep).where(Sweep.source_id == sweep.source_id, Sweep.id != sweep.id,
-                                             Sweep.status == "succeeded")
-                         .order_by(Sweep.id.desc())).all()
-        last_full = next((x for x in last if (x.counts or {}).get("full") or not (x.checkpoint or {})
-                          if (x.counts or {}).get("harvested", 0) > 0), None)
-        if full and harvested == 0:
-            return "the harvest returned no records at all"
-        if full and last_full is not None:
-            before = last_full.counts.get("harvested", 0)
-            if harvested < (1 - self.settings.drop_share) * before:
-                return (f"harvested {harvested} records, far fewer than the {before} of sweep "
-                        f"{last_full.id}")
+        """A whole harvest that brings no live record, or far fewer than the last good one.
+
+        Only whole harvests count (the first one, and `--full`): an incremental harvest rightly
+        brings only what changed, often nothing. The baseline is the last whole harvest of the
+        source that succeeded and was not itself suspicious, so a source that stays broken stays
+        flagged sweep after sweep.
+        """
+        if counts.get("harvest_failed") or not counts.get("full"):
+            return None
+        live = counts.get("live", counts.get("harvested", 0))
+        if live == 0:
+            if counts.get("harvested", 0):
+                return f"the full harvest returned only deleted records ({counts['harvested']})"
+            return "the full harvest returned no records at all"
+        earlier = s.scalars(select(Sweep).where(Sweep.source_id == sweep.source_id, Sweep.id < sweep.id,
+                                                Sweep.status == "succeeded", Sweep.suspicious.is_(False))
+                            .order_by(Sweep.id.desc())).all()
+        baseline = next((x for x in earlier if (x.counts or {}).get("full")
+                         and (x.counts or {}).get("live", x.counts.get("harvested", 0)) > 0), None)
+        if baseline is None:
+            return None
+        before = baseline.counts.get("live", baseline.counts.get("harvested", 0))
+        if live < (1 - self.settings.drop_share) * before:
+            return (f"harvested {live} live records, far fewer than the {before} of sweep {baseline.id} "
+                    f"(alert below {1 - self.settings.drop_share:.0%} of it)")
         return None
+
+
+def _stopped_early(harvester: Any, checkpoints: list[dict]) -> str | None:
+    """The error of an OAI harvest that gave up before the end of its listing, else None.
+
+    The OAI harvester logs a source that stays down and stops rather than raising; its last
+    checkpoint of this attempt then does not say `complete`. (The Moodle harvester raises for a
+    site that fails; an error on one course skips that course only.)
+    """
+    if not harvester.stats.errors or getattr(harvester, "kind", None) != "oai":
+        return None
+    if checkpoints and checkpoints[-1].get("complete"):
+        return None
+    messages = harvester.stats.messages
+    return messages[-1] if messages else "the harvest stopped on an error"
 
 
 def _owner(record: ResourceRecord) -> str | None:

@@ -180,7 +180,7 @@ def run_on_celery(source: Any, *, full: bool = False, limit: int | None = None, 
     from store.db import session
     from store.models import Sweep, SweepItem
     sweeper = Sweeper(source, SweepSettings())
-    sweep_id = sweeper.start(trigger=trigger, executor="celery",
+    sweep_id = sweeper.start(trigger=trigger, executor="celery", full=full,
                              holder=f"celery-sweep-{source.name}-{time.time_ns()}")
     if sweep_id is None:
         return {"status": "skipped", "reason": f"a sweep of {source.name} is already running"}

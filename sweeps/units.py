@@ -28,9 +28,13 @@ def expand(record: ResourceRecord) -> list[Unit]:
     if record.content_html or not record.files:
         units.append(Unit(record.identifier, "content" if record.content_html else "metadata"))
     for f in record.files:
-        name = f"{(f.filepath or '/').rstrip('/')}/{f.name or f.url.rsplit('/', 1)[-1]}"
-        units.append(Unit(f"{record.identifier}#{name.lstrip('/')}", "file", f))
+        units.append(Unit(file_unit_identifier(record.identifier, f), "file", f))
     return units
+
+
+def file_unit_identifier(record_identifier: str, f: FileRef) -> str:
+    name = f"{(f.filepath or '/').rstrip('/')}/{f.name or f.url.rsplit('/', 1)[-1]}"
+    return f"{record_identifier}#{name.lstrip('/')}"
 
 
 def metadata_hash(record: dict[str, Any]) -> str:

@@ -1,2 +1,2 @@
 """Shared fixtures. Each area keeps its own fixtures in a module listed here."""
-pytest_plugins = ["tests.dbfixtures"]
+pytest_plugins = ["tests.dbfixtures", "tests.sweep_fixtures"]

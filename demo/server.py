@@ -1,0 +1,204 @@
+"""The demo repository on 127.0.0.1: OAI-PMH and the resources' files from one ThreadingHTTPServer.
+
+The OAI-PMH verbs are answered by the third-party `oaipmh` BatchingServer through the tests' OAI
+test server (tests/oai_server.py: resumption tokens with cursor/completeListSize, page faults such as
+503s); this module adds the demo corpus as its records and serves the files under
+`/records/<i>/files/<name>` with ETag, Last-Modified and 304 answers to conditional GETs. It counts
+what it served (`stats`), and can change, corrupt or delete resources between sweeps.
+
+    with DemoServer(300) as server:
+        server.url        # the OAI-PMH base URL, http://127.0.0.1:PORT/oai
+        server.change(5)  # resource 5 gets a new body, ETag and datestamp
+"""
+from __future__ import annotations
+
+import email.utils
+import re
+import threading
+from collections import Counter
+from datetime import timedelta
+from http.server import ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from oaipmh import common, error
+from oaipmh.metadata import MetadataRegistry
+from oaipmh.server import BatchingServer, oai_dc_writer
+
+from demo.corpus import MEDIA_TYPES, DemoResource, body_of, describe, etag, make_corpus, record_fields
+from tests.oai_server import OAITestServer, RecordStore, StoredRecord, _CurrentStore, _Handler
+
+FILE_PATH = re.compile(r"^/records/(\d+)/files/([^/?#]+)$")
+LAST_MODIFIED = email.utils.formatdate(1704096000, usegmt=True)   # 2024-01-01 08:00 UTC
+
+
+class DemoStore(RecordStore):
+    """The OAI record store over the demo corpus (oai_dc only)."""
+
+    def __init__(self, server: "DemoServer"):
+        self.server = server
+        records = [StoredRecord(r.identifier, r.datestamp, ["oer"], r.deleted, r.number)
+                   for r in server.resources]
+        super().__init__(records, server.url, ("oai_dc",))
+
+    def _metadata(self, rec: StoredRecord):
+        if rec.deleted:
+            return None
+        return common.Metadata(None, record_fields(self.server.resources[rec.number], self.server.root))
+
+    def listRecords(self, metadataPrefix, set=None, from_=None, until=None, cursor=0, batch_size=10):
+        return [(self._header(r), self._metadata(r), None)
+                for r in self._page(metadataPrefix, set, from_, until, cursor, batch_size)]
+
+    def getRecord(self, metadataPrefix, identifier):
+        for r in self.records:
+            if r.identifier == identifier:
+                return self._header(r), self._metadata(r), None
+        raise error.IdDoesNotExistError(identifier)
+
+
+class DemoServer(OAITestServer):
+    def __init__(self, n: int, *, batch_size: int = 200):
+        self.resources: list[DemoResource] = make_corpus(n)
+        self.stats: Counter = Counter()   # oai, get (200 with a body), not_modified (304), missing
+        self.served: Counter = Counter()  # file path -> bodies sent
+        self._clock = max((r.datestamp for r in self.resources), default=None)
+        super().__init__([], batch_size=batch_size, formats=("oai_dc",))
+
+    # -- lifecycle: the OAITestServer's, with our handler and store ----------------------------
+    def start(self) -> "DemoServer":
+        server = self
+
+        class Handler(_DemoHandler):
+            owner = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.request_queue_size = 128
+        self.store = DemoStore(self)
+        registry = MetadataRegistry()
+        registry.registerWriter("oai_dc", oai_dc_writer)
+        self.oai = BatchingServer(_CurrentStore(self), metadata_registry=registry,
+                                  resumption_batch_size=self.batch_size)
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def load(self, records=None) -> None:
+        self.store = DemoStore(self)
+
+    @property
+    def root(self) -> str:
+        return self.url.rsplit("/", 1)[0]
+
+    # -- changing the repository between sweeps ------------------------------------------------
+    def _touch(self, res: DemoResource) -> None:
+        self._clock += timedelta(minutes=1)
+        res.datestamp = self._clock
+
+    def change(self, number: int) -> None:
+        """Resource `number` moves to its next revision: new body, ETag and datestamp."""
+        old = self.resources[number]
+        new = describe(number, old.revision + 1)
+        new.deleted, new.corrupt = old.deleted, old.corrupt
+        self.resources[number] = new
+        self._touch(new)
+        self.load()
+
+    def corrupt(self, number: int) -> None:
+        """Resource `number`'s file becomes a truncated PDF (a changed record, so it is fetched)."""
+        res = self.resources[number]
+        res.corrupt = True
+        res.revision += 1
+        self._touch(res)
+        self.load()
+
+    def delete(self, number: int) -> None:
+        res = self.resources[number]
+        res.deleted = True
+        self._touch(res)
+        self.load()
+
+    def reset_stats(self) -> None:
+        self.stats.clear()
+        self.served.clear()
+
+    # -- files -----------------------------------------------------------------------------------
+    def file_response(self, path: str, headers) -> tuple[int, dict[str, str], bytes]:
+        match = FILE_PATH.match(path)
+        res = None
+        if match and int(match.group(1)) < len(self.resources):
+            res = self.resources[int(match.group(1))]
+        f = next((f for f in res.files if f.name == match.group(2)), None) if res and not res.deleted else None
+        if f is None:
+            with self._lock:
+                self.stats["missing"] += 1
+            return 404, {"Content-Type": "text/plain"}, b"not found"
+        body = body_of(res, f)
+        tag = etag(res, f, body)
+        out = {"ETag": tag, "Last-Modified": LAST_MODIFIED,
+               "Content-Type": MEDIA_TYPES.get(f.kind, "application/octet-stream")}
+        if headers.get("If-None-Match") == tag:
+            with self._lock:
+                self.stats["not_modified"] += 1
+            return 304, out, b""
+        with self._lock:
+            self.stats["get"] += 1
+            self.served[path] += 1
+        return 200, out, body
+
+
+class _DemoHandler(_Handler):
+    owner: DemoServer
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
+
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        if parts.path.endswith("/oai"):
+            with self.owner._lock:
+                self.owner.stats["oai"] += 1
+            return super().do_GET()
+        status, headers, body = self.owner.file_response(parts.path, self.headers)
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if status != 304:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def sources_yaml(url: str, name: str = "demo", schedule: str | None = None, **options) -> str:
+    """A sources.yaml naming the demo repository (private addresses allowed: it is on 127.0.0.1)."""
+    lines = ["sources:", f"  - name: {name}", "    institution: oerlint demo", "    kind: oai",
+             f"    base_url: {url}", "    allow_private: true", "    max_concurrency: 8"]
+    if schedule:
+        lines.append(f'    schedule: "{schedule}"')
+    for key, value in options.items():
+        lines.append(f"    {key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a corpus until killed: `python -m demo.server --resources 10000` prints the URL."""
+    import argparse
+    import time
+    parser = argparse.ArgumentParser(description="Serve the generated demo repository on 127.0.0.1.")
+    parser.add_argument("--resources", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=200)
+    args = parser.parse_args(argv)
+    server = DemoServer(args.resources, batch_size=args.batch).start()
+    print(server.url, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
