@@ -61,12 +61,11 @@ def child(el: etree._Element | None, *path: str) -> etree._Element | None:
     match in document order, looking past a first `a` that has no `b`."""
     if el is None:
         return None
-    if len(path) == 1:
-        for found in el.iterchildren(path[0]):
-            return found
-        return None
-    for step in el.iterchildren(path[0]):
-        found = child(step, *path[1:])
+    tag, rest = path[0], path[1:]
+    for step in el.iterchildren(tag):
+        if not rest:
+            return step
+        found = child(step, *rest) if len(rest) > 1 else next(step.iterchildren(rest[0]), None)
         if found is not None:
             return found
     return None

@@ -1,0 +1,237 @@
+"""Word styles (styles.xml): what the checks need of a style, resolved along `basedOn` chains.
+
+styles.xml can dominate the cost of a check: python-docx's template, which many generated course
+documents carry, holds 100 table styles making up 95 % of its 350 KB, and no paragraph or run
+refers to them. So the part is read in two steps:
+
+1. it is checked whole for well-formedness by libxml2 without building a tree (a third of the
+   cost of a parse), so a broken part is still refused exactly as a full parse would refuse it;
+2. a tree is built of the part with the table styles cut out (`without_table_styles`). A
+   reference to a cut style (never seen in practice) parses the whole part after all.
+
+The cut is made only where it is provably the same as parsing: no comments, CDATA or processing
+instructions, the `w` prefix bound once (on the root), cut styles that use no other prefix and
+cannot reach libxml2's depth limit. Otherwise the part is parsed whole. The resolved styles are
+also kept per process for the last few styles parts seen (by their bytes): documents made from
+one template share them.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from lxml import etree
+
+from checkers import ooxml
+
+W_NS = ooxml.NS["w"]
+_W = f"{{{W_NS}}}"
+TRUE_VALUES = ("", "1", "true", "on")
+HEADING_NAME = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+C = ooxml.clark
+STYLE, STYLE_ID, TYPE, DEFAULT = C("w:style"), C("w:styleId"), C("w:type"), C("w:default")
+BASED_ON, NAME, P_PR, R_PR, OUTLINE, NUM_PR = (C("w:basedOn"), C("w:name"), C("w:pPr"), C("w:rPr"),
+                                               C("w:outlineLvl"), C("w:numPr"))
+B, I, U, SZ, COLOR = C("w:b"), C("w:i"), C("w:u"), C("w:sz"), C("w:color")
+
+
+def on(el) -> bool:
+    """A Word toggle property (w:b, w:i, w:tblHeader...): present and not switched off."""
+    return el is not None and el.get(f"{_W}val", "").lower() in TRUE_VALUES
+
+
+def val(el, attr: str = "val") -> str | None:
+    return el.get(f"{_W}{attr}") if el is not None else None
+
+
+@dataclass
+class StyleProps:
+    """What the checks need of a style, with its basedOn chain already applied."""
+    name: str = ""
+    level: int | None = None        # heading level 1-9
+    is_list: bool = False
+    bold: bool | None = None
+    italic: bool | None = None
+    underline: bool | None = None
+    size: float | None = None       # points
+    colour: str | None = None       # hex, or None for automatic
+
+    def copy(self) -> "StyleProps":
+        twin = StyleProps.__new__(StyleProps)
+        twin.__dict__.update(self.__dict__)
+        return twin
+
+
+def apply_run_props(r_pr, props: StyleProps) -> None:
+    """Apply rPr children over props (later definitions win, as in Word; within one rPr the
+    first of each property counts, as lxml's find() would pick it)."""
+    if r_pr is None:
+        return
+    seen = set()
+    for el in r_pr.iterchildren(B, I, U, SZ, COLOR):
+        tag = el.tag
+        if tag in seen:
+            continue
+        seen.add(tag)
+        if tag == B:
+            props.bold = on(el)
+        elif tag == I:
+            props.italic = on(el)
+        elif tag == U:
+            props.underline = (val(el) or "single").lower() != "none"
+        elif tag == SZ:
+            sz = val(el)
+            if sz and sz.isdigit():
+                props.size = int(sz) / 2
+        else:
+            colour = val(el)
+            if colour:
+                props.colour = None if colour.lower() == "auto" else colour
+
+
+class Styles:
+    """The styles of one document, by style id; `props()` resolves and remembers them."""
+
+    def __init__(self, root, cut_ids: frozenset = frozenset(), whole=None):
+        self.root = root                 # styles root (table styles possibly cut out), or None
+        self._cut_ids = cut_ids          # ids of the styles cut out
+        self._whole = whole              # parses the whole part, when a cut style is needed
+        self._raw = {s.get(STYLE_ID): s for s in root.iterchildren(STYLE)} if root is not None else {}
+        self.defaults = StyleProps()
+        if root is not None:
+            apply_run_props(ooxml.child(root, C("w:docDefaults"), C("w:rPrDefault"), R_PR), self.defaults)
+        if self.defaults.size is None:
+            self.defaults.size = 10.0  # Word's built-in default when styles.xml sets none
+        self.default_para = next((sid for sid, s in self._raw.items()
+                                  if s.get(TYPE) == "paragraph" and s.get(DEFAULT) in ("1", "true")), None)
+        self._memo: dict[str, StyleProps] = {}
+
+    def element(self, style_id: str | None):
+        """The w:style element with this id (the last one, if the id repeats), or None."""
+        if style_id in self._cut_ids and self._whole is not None:
+            whole, self._whole = self._whole(), None
+            self._raw = {s.get(STYLE_ID): s for s in whole.iterchildren(STYLE)}
+            self.root, self._cut_ids = whole, frozenset()
+        return self._raw.get(style_id)
+
+    def props(self, style_id: str | None, depth: int = 0) -> StyleProps:
+        el = self.element(style_id) if style_id is not None else None
+        if el is None or depth > 20:
+            return self.defaults.copy() if style_id is None or depth == 0 else StyleProps()
+        if style_id in self._memo:
+            return self._memo[style_id]
+        based = val(ooxml.child(el, BASED_ON))
+        props = self.props(based, depth + 1) if based and based != style_id else self.defaults
+        props = props.copy()
+        props.name = val(ooxml.child(el, NAME)) or style_id
+        p_pr = ooxml.child(el, P_PR)
+        match = HEADING_NAME.match(props.name.strip())
+        outline = val(ooxml.child(p_pr, OUTLINE)) if p_pr is not None else None
+        if match:
+            props.level = int(match.group(1))
+        elif outline and outline.isdigit() and int(outline) < 9:
+            props.level = int(outline) + 1
+        elif based is None or props.name.lower() in ("normal", "body text"):
+            props.level = None
+        if p_pr is not None and ooxml.child(p_pr, NUM_PR) is not None:
+            props.is_list = True
+        apply_run_props(ooxml.child(el, R_PR), props)
+        self._memo[style_id] = props
+        return props
+
+
+# --- reading styles.xml ------------------------------------------------------------------------
+
+class _NoTree:
+    """A parser target that builds nothing: libxml2 still checks the whole part is well-formed."""
+
+    def close(self) -> None:
+        return None
+
+
+_CHECK_ONLY = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                              target=_NoTree())
+_STYLE_START = re.compile(rb"<w:style((?:\s+[\w.:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+_TABLE_TYPE = re.compile(rb"\sw:type\s*=\s*([\"'])table\1")
+_STYLE_ID_ATTR = re.compile(rb"\sw:styleId\s*=\s*([\"'])([^\"']*)\1")
+_STYLE_END = re.compile(rb"</w:style\s*>")
+_W_BINDING = re.compile(rb"[^>]*?\sxmlns:w\s*=\s*([\"'])" + re.escape(W_NS.encode()) + rb"\1")
+MAX_CUT_TAGS = 250   # a cut style with fewer '<' than libxml2's depth limit (256) cannot reach it
+MAX_CUT_PART = 8 * 1024 * 1024  # below libxml2's 10 MB text-node limit, which only tree building checks
+CACHE_SIZE = 8
+CACHE_MAX_BYTES = 2 * 1024 * 1024
+_cache: OrderedDict[bytes, Styles] = OrderedDict()  # keyed by the part's bytes: equal bytes, equal styles
+_cache_lock = threading.Lock()
+
+
+def without_table_styles(xml: bytes) -> tuple[bytes, frozenset] | None:
+    """styles.xml with its table styles cut out, and their ids; None when the cut is not safe."""
+    body_at = xml.find(b"?>") + 2 if xml.removeprefix(b"\xef\xbb\xbf").startswith(b"<?xml") else 0
+    if b"<!" in xml or xml.find(b"<?", body_at) >= 0 or len(xml) > MAX_CUT_PART:
+        return None  # comments, CDATA, processing instructions, or huge: parse it whole
+    root_at = xml.find(b"<w:styles")
+    if root_at < 0 or xml.count(b"xmlns:w=") != 1 or xml.count(W_NS.encode()) != 1 \
+            or not _W_BINDING.match(xml, root_at):
+        return None
+    kept, ids, pos = [], set(), 0
+    for start in _STYLE_START.finditer(xml):
+        if not _TABLE_TYPE.search(start.group(1)):
+            continue
+        if start.group(2):
+            end = start.end()
+        else:
+            close = _STYLE_END.search(xml, start.end())
+            if close is None or xml.find(b"<w:style", start.end(), close.start()) >= 0:
+                return None  # unclosed or nested: only a parse can tell
+            end = close.end()
+        whole = (start.start(), end)
+        if xml.count(b"<", *whole) > MAX_CUT_TAGS or xml.count(b":", *whole) != (
+                xml.count(b"<w:", *whole) + xml.count(b"</w:", *whole) + xml.count(b" w:", *whole)):
+            return None  # deep, or a prefix other than w: (possibly unbound): only a parse can tell
+        style_id = _STYLE_ID_ATTR.search(start.group(1))
+        if style_id and (b"&" in style_id.group(2) or not style_id.group(2).isascii()):
+            return None  # entity or non-ASCII id: compare ids only as libxml2 would read them
+        ids.add(style_id.group(2).decode() if style_id else None)
+        kept.append(xml[pos:start.start()])
+        pos = end
+    if not kept:
+        return None
+    kept.append(xml[pos:])
+    return b"".join(kept), frozenset(ids)
+
+
+def load_styles(pkg: ooxml.Package, part: str | None) -> Styles:
+    """The document's styles; a damaged or hostile part raises ooxml.Refused like Package.xml."""
+    xml = pkg.read(part) if part else None
+    if xml is None:
+        return Styles(None)
+    cacheable = len(xml) <= CACHE_MAX_BYTES
+    if cacheable:
+        with _cache_lock:
+            if xml in _cache:
+                _cache.move_to_end(xml)
+                return _cache[xml]
+    styles = _parse_styles(pkg, part, xml)
+    if cacheable:
+        with _cache_lock:
+            _cache[xml] = styles
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return styles
+
+
+def _parse_styles(pkg: ooxml.Package, part: str, xml: bytes) -> Styles:
+    cut = None if ooxml.has_dtd(xml) else without_table_styles(xml)
+    if cut is None:
+        return Styles(pkg.xml(part))
+    try:
+        etree.fromstring(xml, _CHECK_ONLY)
+        root = ooxml.parse_xml(cut[0], part)
+    except (etree.XMLSyntaxError, ooxml.Refused):
+        return Styles(pkg.xml(part))  # refused with the whole part's own error (or read whole)
+    styles = Styles(root, cut[1], lambda: ooxml.parse_xml(xml, part))
+    if any(style_id in styles._raw for style_id in cut[1]):
+        return Styles(pkg.xml(part))  # a cut id repeats a kept one: which wins needs the whole part
+    return styles
