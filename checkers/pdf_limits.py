@@ -25,7 +25,8 @@ class Caps:
     max_forms: int = 2_000              # form XObjects inspected per document
     max_page_objects: int = 100_000     # page objects (text runs, images...) per page
     max_pages: int = 2_000              # pages whose content is inspected
-    text_pages: int = 50                # pages whose text is extracted for the Annex 3 heuristics
+    text_pages: int = 50                # first pages whose text is extracted for the Annex 3 heuristics
+    text_tail_pages: int = 0            # and the last pages (references, licence, dates)
     text_chars: int = 200_000
     time_budget: float = 20.0           # seconds for the whole check
 

@@ -7,6 +7,7 @@ passed the size caps, so a decompression bomb never reaches it.
 """
 from __future__ import annotations
 
+import ctypes
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from checkers.pdf_limits import Budget, CapExceeded, stream_size
+from checkers.pdf_limits import Budget, CapExceeded, Caps, stream_size
 
 INVISIBLE_MODES = {3, 7}  # text render modes that paint nothing: OCR layers use 3
 MAX_ANNOTS_PER_PAGE = 5_000
@@ -47,8 +48,9 @@ class PagesInfo:
     annotations: list[Annotation] = field(default_factory=list)
     tabs: dict[int, str | None] = field(default_factory=dict)   # pages with annotations -> /Tabs
     content: list[PageContent] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)              # per page, first pages only
+    text: list[str] = field(default_factory=list)              # per page, see text_page_indices
     text_chars: int = 0
+    text_partial: bool = False                                 # some pages' text was not read
 
 
 def _name(value: Any) -> str | None:
@@ -129,35 +131,75 @@ def _read_annotations(page: Any, number: int, info: PagesInfo) -> None:
         info.tabs[number] = _name(page.get("/Tabs"))
 
 
+def text_page_indices(page_count: int, caps: Caps) -> range | list[int]:
+    """The 0-based pages whose text is extracted: the first `caps.text_pages` and the last
+    `caps.text_tail_pages`. Text extraction is most of PDFium's cost (about 1 ms a page), and
+    the Annex 3 heuristics look for what sits at the start (title page, authors, learning
+    objectives, licence, how to use it) or at the end (references, licence, update date)."""
+    head = min(page_count, caps.text_pages)
+    tail = range(max(head, page_count - caps.text_tail_pages), page_count)
+    return range(head) if not tail else [*range(head), *tail]
+
+
 def read_content(data: bytes, info: PagesInfo, budget: Budget) -> None:
-    """Images, visible and invisible text per page, and the text of the first pages (PDFium)."""
+    """Images, visible and invisible text per page (every page), and the text of the pages
+    `text_page_indices` chooses (PDFium, through its C API: the pypdfium2 page and text page
+    helpers cost a third as much again as the work itself)."""
     caps = budget.caps
     doc = pdfium.PdfDocument(data)
     try:
-        for index in range(min(len(doc), caps.max_pages)):
+        total = len(doc)
+        text_pages = set(text_page_indices(total, caps))
+        info.text_partial = total > len(text_pages)
+        for index in range(min(total, caps.max_pages)):
             budget.check()
-            page = doc[index]
+            page = pdfium_raw.FPDF_LoadPage(doc.raw, index)
+            if not page:
+                raise pdfium.PdfiumError("Failed to load page.")
             try:
                 info.content.append(_count_objects(page, index + 1, caps.max_page_objects))
-                if index < caps.text_pages and info.text_chars < caps.text_chars:
-                    textpage = page.get_textpage()
-                    try:
-                        text = textpage.get_text_range()[: caps.text_chars - info.text_chars]
-                    finally:
-                        textpage.close()
+                if index in text_pages and info.text_chars < caps.text_chars:
+                    text = _page_text(page)[: caps.text_chars - info.text_chars]
                     info.text.append(text)
                     info.text_chars += len(text)
             finally:
-                page.close()
+                pdfium_raw.FPDF_ClosePage(page)
     finally:
         doc.close()
 
 
-def _count_objects(page: pdfium.PdfPage, number: int, limit: int) -> PageContent:
+def _page_text(page: Any) -> str:
+    """The text of a page, as pypdfium2's `get_textpage().get_text_range()` returns it."""
+    textpage = pdfium_raw.FPDFText_LoadPage(page)
+    if not textpage:
+        raise pdfium.PdfiumError("Failed to load text page.")
+    try:
+        count = pdfium_raw.FPDFText_CountChars(textpage)
+        if count == -1:
+            raise pdfium.PdfiumError("Failed to get character count.")
+        # Characters PDFium leaves out of the text (index -1) at either end are skipped, or
+        # FPDFText_GetText reads past the range (crbug.com/pdfium/2079).
+        first, last = 0, count - 1
+        index_of = pdfium_raw.FPDFText_GetTextIndexFromCharIndex
+        while first <= last and index_of(textpage, first) == -1:
+            first += 1
+        while first <= last and index_of(textpage, last) == -1:
+            last -= 1
+        if first > last:
+            return ""
+        size = index_of(textpage, last) + 2 - index_of(textpage, first)
+        buffer = (ctypes.c_ushort * size)()
+        written = pdfium_raw.FPDFText_GetText(textpage, first, last - first + 1, buffer)
+        return bytes(buffer)[: 2 * (written - 1)].decode("utf-16-le", "ignore")
+    finally:
+        pdfium_raw.FPDFText_ClosePage(textpage)
+
+
+def _count_objects(page: Any, number: int, limit: int) -> PageContent:
     content = PageContent(number)
     seen = 0
     # (container handle, is it a form object?, depth)
-    pending: list[tuple[Any, bool, int]] = [(page.raw, False, 0)]
+    pending: list[tuple[Any, bool, int]] = [(page, False, 0)]
     while pending:
         handle, is_form, depth = pending.pop()
         count = (pdfium_raw.FPDFFormObj_CountObjects(handle) if is_form
