@@ -135,6 +135,11 @@ def render_and_run(pool: DriverPool, page: ServedPage, rules: list[str], selecto
 
     with pool.driver() as lease:
         d = lease.d
+        # chromedriver's own timeouts do not cover every hang (a script that spins right after the
+        # load event blocks `get` for good): past both timeouts the driver is killed.
+        watchdog = threading.Timer(pool.page_timeout + pool.script_timeout + 5, d.kill)
+        watchdog.daemon = True
+        watchdog.start()
         try:
             if not getattr(d, "axe_installed", False):
                 browser_axe.install(d.driver)
@@ -150,17 +155,19 @@ def render_and_run(pool: DriverPool, page: ServedPage, rules: list[str], selecto
             if run.url.split("#", 1)[0] != page.url:
                 return f"the page navigated away (to {run.url[:120]}) before it could be checked"
             _reset(d)
+            run.refused = list(d.server.refused)
             return run
-        except TimeoutException:
+        except Exception as exc:         # selenium, urllib3 (after a kill), axe errors alike
             lease.broken = True
-            return (f"the page did not finish loading, or a script on it did not end, within "
-                    f"{pool.page_timeout:g} s")
-        except (WebDriverException, RuntimeError, OSError) as exc:
-            lease.broken = True
+            if isinstance(exc, TimeoutException) or d.killed:
+                return (f"the page did not finish loading, or a script on it did not end, within "
+                        f"{pool.page_timeout:g} s")
             log.warning("browser pass failed on %s: %s", page.url, exc)
-            text = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+            text = (getattr(exc, "msg", None) if isinstance(exc, WebDriverException) else None) \
+                or str(exc) or type(exc).__name__
             return f"the browser failed on this page: {text.splitlines()[0][:200]}"
         finally:
+            watchdog.cancel()
             d.server.set_page(None)
 
 

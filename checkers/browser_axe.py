@@ -83,6 +83,7 @@ class AxeRun:
     inapplicable: list[str]
     static: list[dict[str, Any] | None]    # per static selector: {"key", "hidden"} or None
     version: str = ""
+    refused: list[str] = field(default_factory=list)   # requests the page server refused
 
 
 def run(driver, rules: list[str], static_selectors: list[str | None], fragment: bool) -> AxeRun | None:

@@ -108,10 +108,12 @@ class PageServer:
         self._thread.start()
 
     def set_page(self, page: ServedPage | None) -> None:
+        """Serve this page from now on (None: serve nothing; the request logs stay readable)."""
         with self._lock:
             self.page = page
-            self.refused = []
-            self.served = []
+            if page is not None:
+                self.refused = []
+                self.served = []
 
     def _note_refused(self, what: str) -> None:
         with self._lock:
@@ -191,14 +193,13 @@ class Driver:
                 "download_restrictions": 3, "download.default_directory": downloads,
                 "download.prompt_for_download": False, "profile.default_content_setting_values": {
                     "notifications": 2, "geolocation": 2, "media_stream": 2, "popups": 2}})
-            options.ignore_local_proxy_environment_variables()  # our talk to chromedriver is local
             env = {**os.environ, "TMPDIR": self.tmp, "HOME": self.tmp, "SE_AVOID_STATS": "true"}
             self._service = Service(executable_path=CHROMEDRIVER, env=env, log_output=os.devnull)
             self.driver = webdriver.Chrome(service=self._service, options=options)
             # chromedriver's own timeouts, plus a cap on each HTTP call to it in case it hangs
             self.driver.set_page_load_timeout(page_timeout)
             self.driver.set_script_timeout(script_timeout)
-            self.driver.command_executor.client_config.timeout = int(page_timeout + script_timeout + 15)
+            self.driver.command_executor.client_config.timeout = int(2 * (page_timeout + script_timeout) + 30)
             self.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "deny"})
         except Exception as exc:
             self.close()
@@ -206,7 +207,19 @@ class Driver:
                 raise BrowserUnavailable(f"Chromium would not start: {exc.msg or type(exc).__name__}") from None
             raise
         self.pages = 0
+        self.killed = False
         self.started = time.monotonic()
+
+    def kill(self) -> None:
+        """Kill chromedriver and Chromium at once (a watchdog's last resort: chromedriver does not
+        always return when a page's script never yields); the blocked call then fails."""
+        import psutil
+        self.killed = True
+        for pid in reversed(self.pid_tree()):
+            try:
+                psutil.Process(pid).kill()
+            except psutil.Error:
+                pass
 
     def pid_tree(self) -> list[int]:
         """chromedriver and every Chromium process under it."""
