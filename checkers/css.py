@@ -9,9 +9,12 @@ know makes the contrast rule say `cantTell`, never guess.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
+
+from lxml import etree
 
 from checkers.colour import RGB, parse_colour
 
@@ -220,6 +223,13 @@ def parse_stylesheet(css: str, start_order: int = 0) -> list[StyleRule]:
     return rules
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed_stylesheet(css: str, start_order: int) -> tuple[StyleRule, ...]:
+    """parse_stylesheet, remembered: the pages of one site repeat the same <style> blocks.
+    Rules are never changed after parsing, so sharing them between pages is safe."""
+    return tuple(parse_stylesheet(css, start_order))
+
+
 @dataclass
 class Style:
     """The computed values the checks use. Colours are None when they come from the defaults."""
@@ -239,60 +249,126 @@ class Style:
 
 
 class StyleResolver:
-    """Computes `Style` for elements lazily and remembers it (one dict lookup per ancestor)."""
+    """Computes `Style` for elements lazily and remembers it (one dict lookup per ancestor).
+
+    Rules are indexed by the id, first class or tag of their rightmost compound, so an element
+    only tries the rules that can match it; inline declarations, colours and sizes are parsed
+    once per distinct text."""
 
     def __init__(self, style_texts: Iterable[str] = ()):
         self.rules: list[StyleRule] = []
         for text in style_texts:
-            self.rules.extend(parse_stylesheet(text, start_order=len(self.rules)))
-        self._index: dict[tuple[str, str], list[StyleRule]] = {}
+            self.rules.extend(_parsed_stylesheet(text, len(self.rules)))
+        self._by_id: dict[str, list[StyleRule]] = {}
+        self._by_class: dict[str, list[StyleRule]] = {}
+        self._by_tag: dict[str, list[StyleRule]] = {}
+        self._any: list[StyleRule] = []
         for rule in self.rules:
-            self._index.setdefault(rule.key(), []).append(rule)
+            kind, value = rule.key()
+            if kind == "any":
+                self._any.append(rule)
+            else:
+                {"id": self._by_id, "class": self._by_class, "tag": self._by_tag}[kind].setdefault(value, []).append(rule)
         self._cache: dict = {}
-        # tags that rules can match without a class or id (plus "*" rules, which match any tag)
-        self._match_any = ("any", "") in self._index
+        self._computed: dict[tuple, Style] = {}
+        self._inline: dict[str, dict[str, str]] = {}
+        self._colours: dict[str, RGB | None] = {}
+        self._match_any = bool(self._any)
 
     def declared(self, el) -> dict[str, str]:
         """Cascade for one element: presentational attributes < rules by specificity < style."""
         attrib = el.attrib
-        tag_rules = self._index.get(("tag", el.tag), ())
+        tag = el.tag
+        tag_rules = self._by_tag.get(tag)
         if not attrib and not tag_rules and not self._match_any:
             return {}
-        decls: dict[str, str] = dict(_presentational(el)) if attrib else {}
+        decls: dict[str, str] = {}
+        if attrib and (tag == "font" or "bgcolor" in attrib or "background" in attrib):
+            decls.update(_presentational(el))
         if self.rules:
-            candidates = list(tag_rules)
-            candidates += self._index.get(("any", ""), ())
+            candidates = list(tag_rules) if tag_rules else []
+            if self._any:
+                candidates += self._any
             if attrib:
                 ident = attrib.get("id")
                 if ident:
-                    candidates += self._index.get(("id", ident), ())
-                for cls in (attrib.get("class") or "").split():
-                    candidates += self._index.get(("class", cls), ())
+                    candidates += self._by_id.get(ident, ())
+                classes = attrib.get("class")
+                if classes:
+                    by_class = self._by_class
+                    for cls in classes.split():
+                        found = by_class.get(cls)
+                        if found:
+                            candidates += found
             if candidates:
                 matched = [r for r in candidates if r.matches(el)]
                 if len(matched) > 1:
-                    matched = sorted({id(r): r for r in matched}.values(), key=lambda r: (r.specificity, r.order))
+                    matched = sorted({id(r): r for r in matched}.values(), key=_cascade_order)
                 for rule in matched:
                     decls.update(rule.declarations)
         inline = attrib.get("style") if attrib else None
         if inline:
-            decls.update(parse_declarations(inline[:10_000]))
+            parsed = self._inline.get(inline)
+            if parsed is None:
+                parsed = self._inline[inline] = parse_declarations(inline[:10_000])
+            decls.update(parsed)
         return decls
+
+    def _colour(self, value: str) -> RGB | None:
+        try:
+            return self._colours[value]
+        except KeyError:
+            parsed = self._colours[value] = parse_colour(value)
+            return parsed
 
     def style(self, el) -> Style:
         cached = self._cache.get(el)
         if cached is not None:
             return cached
         parent = el.getparent()
-        up = self.style(parent) if parent is not None else None
-        decls = self.declared(el)
+        if parent is None:
+            up = None
+        else:
+            up = self._cache.get(parent)
+            if up is None:
+                up = self.style(parent)
+        result = self._cache[el] = self._compute(el, up)
+        return result
+
+    def styles_in_order(self, top) -> dict:
+        """Compute the style of `top` and everything inside it, parents before children; returns
+        the element -> Style map."""
+        cache = self._cache
+        compute = self._compute
+        if top not in cache:
+            self.style(top)
+        for el in top.iterdescendants(etree.Element):
+            if el not in cache:
+                cache[el] = compute(el, cache[el.getparent()])
+        return cache
+
+    def _compute(self, el, up: Style | None) -> Style:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if not decls and up is not None and tag not in _UA_STYLED and el.get("hidden") is None:
-            self._cache[el] = up  # nothing of its own: it looks exactly like its parent
-            return up
+        attrib = el.attrib
+        if up is not None and tag not in _UA_STYLED:
+            if not attrib and not self._match_any and tag not in self._by_tag:
+                return up  # nothing can style it: it looks exactly like its parent
+            decls = self.declared(el)
+            if not decls and "hidden" not in attrib:
+                return up
+        else:
+            decls = self.declared(el)
+        # Elements with the same parent style, tag and declarations look the same: compute once.
+        key = (id(up), tag, "hidden" in attrib, tuple(decls.items()))
+        known = self._computed.get(key)
+        if known is None:
+            known = self._computed[key] = self._cascade(tag, "hidden" in attrib, decls, up)
+        return known
+
+    def _cascade(self, tag: str, hidden_attr: bool, decls: dict[str, str], up: Style | None) -> Style:
         display = decls.get("display", "").lower()
         not_rendered = bool(up and up.not_rendered) or display == "none" or tag in UA_HIDDEN or (
-            el.get("hidden") is not None and display in ("", "none"))
+            hidden_attr and display in ("", "none"))
         invisible = bool(up and up.invisible)
         visibility = decls.get("visibility", "").lower()
         if visibility in ("hidden", "collapse"):
@@ -304,7 +380,7 @@ class StyleResolver:
         if "color" in decls:
             value = decls["color"].strip().lower()
             if value not in ("inherit", "currentcolor"):
-                color, color_set = parse_colour(value), True
+                color, color_set = self._colour(value), True
                 color_unknown = color is None
 
         background, background_unknown = (up.background, up.background_unknown) if up else (None, False)
@@ -314,7 +390,7 @@ class StyleResolver:
         if "background-color" in decls:
             value = decls["background-color"].strip().lower()
             if value not in ("transparent", "inherit", "initial", "unset", "rgba(0,0,0,0)"):
-                parsed = parse_colour(value)
+                parsed = self._colour(value)
                 if parsed is not None:
                     if not (image and image != "none"):
                         background, background_unknown = parsed, False
@@ -338,10 +414,12 @@ class StyleResolver:
         if decoration.startswith("none") and tag not in UA_UNDERLINE:
             underline = False
         family = decls.get("font-family") or (up.family if up else None)
-        result = Style(not_rendered or invisible, not_rendered, invisible, color, color_set, color_unknown, background, background_unknown,
-                       font_px, bold, italic, underline, family)
-        self._cache[el] = result
-        return result
+        return Style(not_rendered or invisible, not_rendered, invisible, color, color_set, color_unknown,
+                     background, background_unknown, font_px, bold, italic, underline, family)
+
+
+def _cascade_order(rule: StyleRule) -> tuple:
+    return rule.specificity, rule.order
 
 
 def _presentational(el) -> Iterable[tuple[str, str]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from checkers import licence_detect
 from checkers.accname import squash
 from checkers.facts import ContentFacts, LicenceClue
 from checkers.htmldoc import Page
@@ -26,7 +27,26 @@ DATE_META = {"dc.date": "created", "dcterms.created": "created", "dcterms.issued
              "dcterms.valid": "review", "review-date": "review"}
 JSONLD_DATES = {"datePublished": "created", "dateCreated": "created", "dateModified": "modified"}
 BADGE_HOSTS = ("licensebuttons.net", "i.creativecommons.org", "mirrors.creativecommons.org")
-_CC_TEXT = re.compile(r"creative\s*commons|\bCC[\s-]?(BY|0\b)|\bCC0\b", re.IGNORECASE)
+_SPACE_RUNS = re.compile(r"[^\S\n]+")     # white space but line breaks (the same set str.split() uses)
+_LINE_BREAKS = re.compile(r" ?\n[\n ]*")   # a line break with the spaces and empty lines around it
+
+
+def _all_rights_reserved() -> str:
+    """'all rights reserved' in the alliance's languages (the licence table's phrases), any
+    white space between the words, either Greek sigma."""
+    phrases = sorted(licence_detect.table()["all_rights_reserved"], key=len, reverse=True)
+    words = (r"\s+".join("".join("[σς]" if ch in "σς" else re.escape(ch) for ch in w) for w in p.lower().split())
+             for p in phrases)
+    return r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])"
+
+
+_CC_PATTERN = r"creative\s*commons|\bcc[\s-]?(by|0\b)|\bcc0\b"
+_LICENCE_TEXT = re.compile(_CC_PATTERN + "|" + _all_rights_reserved(), re.IGNORECASE)
+# The same on lower-cased text: starting with a literal "c"/"a"... lets the regex engine skip ahead.
+_LICENCE_TEXT_LOWER = re.compile(_CC_PATTERN + "|" + _all_rights_reserved())
+# Characters that IGNORECASE matching treats as equal to a letter of those patterns but lower()
+# does not map to it (long s, dotless i, Greek symbol forms...; sigma is handled in the pattern).
+_SPECIAL_FOLDS = re.compile("[\u00b5\u0130\u0131\u017f\u0345\u03d5\u03d6\u03f0\u03f5\u1c80\u1c83\u1fbe]")
 
 
 def fill_facts(page: Page, facts: ContentFacts, base_url: str | None) -> None:
@@ -42,7 +62,7 @@ def fill_facts(page: Page, facts: ContentFacts, base_url: str | None) -> None:
     for a in page.by_tag["a"]:
         href = (a.get("href") or "").strip()
         if href and not href.lower().startswith(("javascript:", "#", "data:")) and len(facts.links) < MAX_LINKS:
-            facts.links.append(urljoin(base_url, href) if base_url else href)
+            facts.links.append(page.resolve(href, base_url))
     _meta(page, facts)
     for text in page.jsonld_texts:
         _jsonld(text, facts)
@@ -124,12 +144,11 @@ def _licence_links(page: Page, facts: ContentFacts, base_url: str | None) -> Non
         href = (link.get("href") or "").strip()
         if not href:
             continue
-        rels = (link.get("rel") or "").lower().split()
-        full = urljoin(base_url, href) if base_url else href
-        if "license" in rels:
-            facts.licences.append(LicenceClue(full, "html:rel=license", "url"))
+        rel = link.get("rel")
+        if rel and "license" in rel.lower().split():
+            facts.licences.append(LicenceClue(page.resolve(href, base_url), "html:rel=license", "url"))
         elif "creativecommons.org/licenses/" in href or "creativecommons.org/publicdomain/" in href:
-            facts.licences.append(LicenceClue(full, "html:a", "url"))
+            facts.licences.append(LicenceClue(page.resolve(href, base_url), "html:a", "url"))
     for img in page.by_tag["img"]:
         src = (img.get("src") or "").strip()
         try:
@@ -142,34 +161,52 @@ def _licence_links(page: Page, facts: ContentFacts, base_url: str | None) -> Non
 
 
 def _text(page: Page, facts: ContentFacts) -> None:
-    """Visible text with one line per block; sentences naming a CC licence become clues."""
+    """Visible text with one line per block; sentences naming a CC licence or reserving all
+    rights become clues."""
     body = page.body
     for el in body.iter(*BLOCKS):
         el.tail = "\n" + (el.tail or "")
-    for el in body.xpath(".//*[@hidden]"):
-        parent = el.getparent()
-        if parent is not None:
-            # drop the element but keep the text that follows it
-            previous = el.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + (el.tail or "")
-            else:
-                parent.text = (parent.text or "") + (el.tail or "")
-            parent.remove(el)
-    lines = [squash(line) for line in "".join(body.itertext()).split("\n")]
-    text = "\n".join(line for line in lines if line)
+    if page.has_hidden_attribute:
+        for el in body.xpath(".//*[@hidden]"):
+            parent = el.getparent()
+            if parent is not None:
+                # drop the element but keep the text that follows it
+                previous = el.getprevious()
+                if previous is not None:
+                    previous.tail = (previous.tail or "") + (el.tail or "")
+                else:
+                    parent.text = (parent.text or "") + (el.tail or "")
+                parent.remove(el)
+    # One pass over the text nodes, then white space folded per line and empty lines dropped
+    # (the same as squashing each line, done by two regexes over the whole text).
+    text = _LINE_BREAKS.sub("\n", _SPACE_RUNS.sub(" ", "".join(body.itertext()))).strip(" \n")
     facts.add_text(text)
     found, after = 0, -1
-    for m in _CC_TEXT.finditer(text):  # one scan of the whole text, then cut out the sentence
+    for start in _licence_sentences(text):  # one scan of the whole text, then cut out the sentence
         if found >= MAX_TEXT_CLUES:
             break
-        if m.start() < after:
+        m_start, m_end = start
+        if m_start < after:
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
+        line_start = text.rfind("\n", 0, m_start) + 1
+        line_end = text.find("\n", m_end)
         line_end = len(text) if line_end < 0 else line_end
-        start = max(line_start, text.rfind(". ", line_start, m.start()) + 2 if text.rfind(". ", line_start, m.start()) >= 0 else line_start)
-        end = text.find(". ", m.end(), line_end)
+        stop = text.rfind(". ", line_start, m_start)
+        begin = max(line_start, stop + 2) if stop >= 0 else line_start
+        end = text.find(". ", m_end, line_end)
         end = line_end if end < 0 else end + 1
-        facts.licences.append(LicenceClue(text[start:end].strip()[:300], "html:text", "text"))
+        facts.licences.append(LicenceClue(text[begin:end].strip()[:300], "html:text", "text"))
         found, after = found + 1, end
+
+
+def _licence_sentences(text: str):
+    """(start, end) of each licence phrase in the text, in order. The search runs on the
+    lower-cased text with case-sensitive patterns (several times faster than IGNORECASE) when
+    lower-casing keeps every offset; otherwise on the text itself."""
+    low = text.lower()
+    if len(low) == len(text) and not _SPECIAL_FOLDS.search(text):
+        pattern, haystack = _LICENCE_TEXT_LOWER, low
+    else:
+        pattern, haystack = _LICENCE_TEXT, text
+    for m in pattern.finditer(haystack):
+        yield m.start(), m.end()

@@ -9,8 +9,6 @@ explain it, but Annex 2 still asks for descriptive link text, so a person should
 """
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from checkers import textcheck
 from checkers.accname import squash
 from checkers.htmldoc import Page
@@ -25,7 +23,7 @@ SAME_WINDOW = frozenset({"", "_self", "_parent", "_top"})
 def check(page: Page, base_url: str | None) -> None:
     links = [a for a in page.by_tag["a"] if a.get("href") is not None]
     links += [el for el in page.with_role if el.tag != "a" and (el.get("role") or "").strip().lower() == "link"]
-    targets: dict[str, dict[str, object]] = {}
+    by_text: dict[str, list[tuple[str, object]]] = {}  # normalised text -> (href, link), in order
     for link in links:
         if page.hidden(link):
             continue
@@ -39,9 +37,12 @@ def check(page: Page, base_url: str | None) -> None:
         title = squash(link.get("title"))
         extra = " ".join(t for t in (page.names.description(link), title if title != name else "") if t)
         _descriptive(page, link, name, extra)
-        page.report("link-text-url", not textcheck.is_raw_url(name),
-                    f"The link text is a web address ({name[:60]}): screen readers spell it out; "
-                    "name the destination instead", link)
+        if textcheck.is_raw_url(name):
+            page.report("link-text-url", False,
+                        f"The link text is a web address ({name[:60]}): screen readers spell it out; "
+                        "name the destination instead", link)
+        else:
+            page.report("link-text-url", True, "")
         href = (link.get("href") or "").strip()
         ext = textcheck.file_extension(href)
         if ext:
@@ -49,20 +50,20 @@ def check(page: Page, base_url: str | None) -> None:
             page.report("link-file-type", said,
                         f"The link opens a {textcheck.FILE_EXTENSIONS[ext]} file but its text does "
                         f"not say so (e.g. add \"({ext.upper()})\")", link)
-        target = (link.get("target") or "").strip().lower()
-        if target not in SAME_WINDOW:
+        target = link.get("target")
+        if target is not None and target.strip().lower() not in SAME_WINDOW:
             page.report("link-new-window", textcheck.mentions_new_window(f"{name} {extra}"),
                         "The link opens a new window or tab without saying so", link)
         if href and not href.startswith(("javascript:", "#")):
-            resolved = urljoin(base_url, href) if base_url else href
-            key = textcheck.normalise(name)
-            targets.setdefault(key, {}).setdefault(resolved.rstrip("/"), link)
-    for key, by_target in targets.items():
-        if len(by_target) > 1:
-            first = next(iter(by_target.values()))
+            by_text.setdefault(textcheck.normalise(name), []).append((href, link))
+    for key, hrefs in by_text.items():
+        # Resolving URLs is the costly part: only texts used by links with different hrefs need it.
+        targets = {page.resolve(href, base_url).rstrip("/") for href, _ in hrefs} if len(
+            {href for href, _ in hrefs}) > 1 else (None,)
+        if len(targets) > 1:
             page.report("link-text-ambiguous", None,
-                        f"{len(by_target)} links share the text {key[:60]!r} but go to different "
-                        "places: make each text say where it leads, unless the context does", first)
+                        f"{len(targets)} links share the text {key[:60]!r} but go to different "
+                        "places: make each text say where it leads, unless the context does", hrefs[0][1])
         else:
             page.report("link-text-ambiguous", True, "")
 

@@ -9,6 +9,9 @@ when only one colour is known we judge it against the default and say `cantTell`
 """
 from __future__ import annotations
 
+import functools
+import re
+
 from lxml import etree
 
 from checkers import colour
@@ -22,6 +25,8 @@ DEFAULT_BG = (255, 255, 255)
 MAX_FAMILIES = 2
 MAX_SIZES = 4
 CUE_TAGS = frozenset({"b", "strong", "i", "em", "mark", "u", "img", "svg", "abbr"})
+_ALNUM = re.compile(r"[^\W_]")  # \w is isalnum() plus "_" in CPython's re
+_contrast_ratio = functools.lru_cache(maxsize=1024)(colour.contrast_ratio)
 SKIP_TEXT = frozenset({"html", "head", "title", "option", "select", "textarea", "noscript", "svg"})
 
 
@@ -51,6 +56,18 @@ def _own_text(el) -> str:
     return "".join([child.tail or "" for child in el]).strip()
 
 
+def _has_own_words(el) -> bool:
+    """_own_text(el) has a letter or digit (the regex class is exactly str.isalnum)."""
+    text = el.text
+    if text and not text.isspace():
+        return _ALNUM.search(text) is not None
+    for child in el:
+        tail = child.tail
+        if tail and _ALNUM.search(tail) is not None:
+            return True
+    return False
+
+
 def _introducer(page: Page, el, same) -> object:
     """The outermost ancestor that still has the same look (where the styling was applied)."""
     node = el
@@ -68,14 +85,12 @@ def _styled_text(page: Page) -> None:
     families: set[str] = set()
     sizes: set[int] = set()
     first_styled = None
+    style_of = styles.styles_in_order(page.body)
     for el in page.body.iter(etree.Element):
         tag = el.tag
-        if tag in SKIP_TEXT:
+        if tag in SKIP_TEXT or not _has_own_words(el):
             continue
-        text = _own_text(el)
-        if not text or not any(ch.isalnum() for ch in text):
-            continue
-        s = styles.style(el)
+        s = style_of[el]
         if s.hidden:
             continue
         if not (s.color_set or s.background is not None or s.background_unknown or s.underline or s.family):
@@ -142,7 +157,7 @@ def _contrast(page: Page, el, s, full_page: bool) -> None:
     fg = s.color if s.color_set else DEFAULT_FG
     bg = s.background if s.background is not None else DEFAULT_BG
     assumed = not (s.color_set and s.background is not None) and not full_page
-    ratio = colour.contrast_ratio(fg, bg)
+    ratio = _contrast_ratio(fg, bg)
     size_pt = round(px_to_pt(s.font_px), 2)  # 14pt must stay 14pt after px conversion
     required = colour.required_ratio(size_pt, s.bold)
     if ratio >= required:

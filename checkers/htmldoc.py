@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections import defaultdict
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -32,6 +33,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codec
 
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_FILED = frozenset(FILED)
 
 
 class PageError(ValueError):
@@ -70,6 +72,11 @@ def start_tag(el) -> str:
     return "<" + el.tag + (" " + " ".join(attrs) if attrs else "") + ">"
 
 
+# Per-element state bits, inherited from the parent in one top-down pass (Page._states).
+NOT_RENDERED, ARIA_HIDDEN, IN_LINK = 1, 2, 4
+HIDDEN = NOT_RENDERED | ARIA_HIDDEN
+
+
 class Page:
     def __init__(self, data: bytes, fragment: bool | None = None):
         text, self.encoding = decode(data)
@@ -87,42 +94,47 @@ class Page:
             raise PageError("no HTML elements found")
         self.root = root
         self.truncated_depth = any("Excessive depth" in e.message for e in parser.error_log)
+        # Holding every element's Python proxy for the page's life makes each later
+        # getparent()/iteration a lookup instead of a new proxy object (lxml frees unused ones).
+        self.elements = list(root.iter(etree.Element))
         self.by_tag: dict[str, list] = defaultdict(list)
         self.by_id: dict[str, object] = {}
         self.with_role: list = []
         self.with_lang: list = []
         self.headings: list = []  # h1-h6 and role=heading, in document order
         self.has_inline_style = False
-        filed = frozenset(FILED)
-        count = 0
+        self.has_hidden_attribute = False
+        filed = _FILED
+        by_tag, by_id = self.by_tag, self.by_id
         hiding_inline = False
-        for el in self.root.iter(etree.Element):
-            count += 1
+        for el in self.elements:
             tag = el.tag
             if tag in filed:
-                self.by_tag[tag].append(el)
+                by_tag[tag].append(el)
                 if tag in HEADING_TAGS:
                     self.headings.append(el)
             attrib = el.attrib
             if attrib:
                 ident = attrib.get("id")
-                if ident and ident not in self.by_id:
-                    self.by_id[ident] = el
+                if ident and ident not in by_id:
+                    by_id[ident] = el
                 if "role" in attrib:
                     self.with_role.append(el)
                     if attrib["role"].strip().lower() == "heading" and tag not in HEADING_TAGS:
                         self.headings.append(el)
                 if "lang" in attrib:
                     self.with_lang.append(el)
+                if "hidden" in attrib:
+                    self.has_hidden_attribute = True
                 if "style" in attrib:
                     self.has_inline_style = True
                     inline = attrib["style"].lower()
                     if "none" in inline or "hidden" in inline or "collapse" in inline:
                         hiding_inline = True
-        self.element_count = count
+        self.element_count = len(self.elements)
         # Keep what scripts and styles say, then drop them: their text is not page text.
-        self.style_texts = [el.text for el in self.by_tag["style"] if el.text]
-        self.jsonld_texts = [el.text for el in self.by_tag["script"]
+        self.style_texts = [el.text for el in by_tag["style"] if el.text]
+        self.jsonld_texts = [el.text for el in by_tag["script"]
                              if el.text and "ld+json" in (el.get("type") or "").lower()]
         # Only CSS that can hide things makes visibility need the full style resolver.
         self.hiding_css = hiding_inline or any("display" in t or "visibility" in t for t in self.style_texts)
@@ -131,13 +143,55 @@ class Page:
         if self.body is None:
             self.body = self.root
         self._resolver: StyleResolver | None = None
-        self._aria_hidden: dict = {}
-        self._plain_hidden: dict = {}
         self._names: NameComputer | None = None
         self._words: int | None = None
+        self._texts: dict = {}
+        self._resolved: dict[tuple[str, str], str] = {}
         self.rec: Recorder | None = None
         self._problem_count: dict[str, int] = defaultdict(int)
         self._overflow: dict[str, list] = {}
+        self._state = self._states()
+
+    def _states(self) -> dict:
+        """Hidden / aria-hidden / inside-a-link bits for every element in the tree, parents first.
+        With CSS that can hide things, `not rendered` comes from the computed styles."""
+        state: dict = {}
+        get = state.get
+        styles = self.styles if self.hiding_css else None
+        for el in self.root.iter(etree.Element):
+            bits = get(el.getparent(), 0)
+            attrib = el.attrib
+            if styles is not None:
+                bits = (bits & ~NOT_RENDERED) | (NOT_RENDERED if styles.style(el).hidden else 0)
+            elif el.tag in UA_HIDDEN or (attrib and "hidden" in attrib):
+                bits |= NOT_RENDERED
+            if attrib:
+                aria = attrib.get("aria-hidden")
+                if aria and aria.strip().lower() == "true":
+                    bits |= ARIA_HIDDEN
+                if el.tag == "a" and "href" in attrib:
+                    bits |= IN_LINK
+            state[el] = bits
+        return state
+
+    def _bits(self, el) -> int:
+        bits = self._state.get(el)
+        if bits is None:  # an element outside the checked tree (inside a dropped <template>)
+            bits = self._state[el] = self._bits_uncached(el)
+        return bits
+
+    def _bits_uncached(self, el) -> int:
+        parent = el.getparent()
+        bits = self._bits(parent) if parent is not None else 0
+        if self.hiding_css:
+            bits = (bits & ~NOT_RENDERED) | (NOT_RENDERED if self.styles.style(el).hidden else 0)
+        elif el.tag in UA_HIDDEN or el.get("hidden") is not None:
+            bits |= NOT_RENDERED
+        if (el.get("aria-hidden") or "").strip().lower() == "true":
+            bits |= ARIA_HIDDEN
+        if el.tag == "a" and el.get("href") is not None:
+            bits |= IN_LINK
+        return bits
 
     # -- styles and visibility -------------------------------------------------------------
     @property
@@ -152,30 +206,14 @@ class Page:
 
     def not_rendered(self, el) -> bool:
         """display:none / visibility:hidden / the hidden attribute, here or above."""
-        if self.hiding_css:
-            return self.styles.style(el).hidden
-        memo = self._plain_hidden
-        cached = memo.get(el)
-        if cached is None:
-            parent = el.getparent()
-            cached = (el.tag in UA_HIDDEN or el.get("hidden") is not None
-                      or (parent is not None and self.not_rendered(parent)))
-            memo[el] = cached
-        return cached
+        return bool(self._bits(el) & NOT_RENDERED)
 
     def aria_hidden(self, el) -> bool:
-        memo = self._aria_hidden
-        cached = memo.get(el)
-        if cached is None:
-            parent = el.getparent()
-            cached = ((el.get("aria-hidden") or "").strip().lower() == "true"
-                      or (parent is not None and self.aria_hidden(parent)))
-            memo[el] = cached
-        return cached
+        return bool(self._bits(el) & ARIA_HIDDEN)
 
     def hidden(self, el) -> bool:
         """Not in the accessibility tree: not rendered, or aria-hidden on it or an ancestor."""
-        return self.not_rendered(el) or self.aria_hidden(el)
+        return bool(self._bits(el) & HIDDEN)
 
     # -- names -------------------------------------------------------------------------------
     @property
@@ -199,16 +237,24 @@ class Page:
 
     def in_link(self, el) -> bool:
         """Inside (or itself) a link with an href."""
-        node = el
-        while node is not None:
-            if node.tag == "a" and node.get("href") is not None:
-                return True
-            node = node.getparent()
-        return False
+        return bool(self._bits(el) & IN_LINK)
+
+    def resolve(self, href: str, base_url: str | None) -> str:
+        """`href` made absolute against the page's address (remembered: links and facts both ask)."""
+        if not base_url:
+            return href
+        key = (href, base_url)
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            resolved = self._resolved[key] = urljoin(base_url, href)
+        return resolved
 
     def text(self, el) -> str:
         """Visible-ish text of an element (scripts and styles excluded), spaces folded."""
-        return squash(" ".join(t for t in el.itertext() if t))
+        text = self._texts.get(el)
+        if text is None:
+            text = self._texts[el] = " ".join(" ".join(el.itertext()).split())
+        return text
 
     # -- locations and recording ------------------------------------------------------------
     def selector(self, el) -> str:

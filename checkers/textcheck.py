@@ -34,13 +34,26 @@ def lexicon() -> dict[str, list[str]]:
     return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
 
 
+_SPACES = re.compile(r"[\s\u00a0]+")
+_NORMALISED_MAX = 200  # texts up to this long are remembered (link texts, alt texts repeat)
+
+
 def normalise(text: str | None) -> str:
     """Lower case, accents kept (Greek and Bulgarian need them), punctuation and spaces folded."""
     if not text:
         return ""
+    if len(text) <= _NORMALISED_MAX:
+        return _normalise_short(text)
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text).casefold()
-    text = re.sub(r"[\s\u00a0]+", " ", text)
+    text = _SPACES.sub(" ", text)
     return text.strip(" \t\n.,;:!?¡¿…»«\"'()[]{}<>|-–—→←>")
+
+
+_normalise_short = functools.lru_cache(maxsize=4096)(_normalise)
 
 
 @functools.cache
@@ -61,10 +74,16 @@ def is_raw_url(text: str | None) -> bool:
     return bool(_URL.match(t)) and " " not in t
 
 
+_EXTENSION_HINT = re.compile(r"\.(?:" + "|".join(sorted(FILE_EXTENSIONS, key=len, reverse=True)) + r")",
+                             re.IGNORECASE)
+
+
 def file_extension(url: str | None) -> str | None:
     """The file type a URL points at, judged by the path's extension ('pdf', 'docx'...)."""
     if not url:
         return None
+    if "%" not in url and not _EXTENSION_HINT.search(url):
+        return None  # no ".pdf", ".docx"... anywhere: the path cannot end in one (cheap, common)
     try:
         path = unquote(urlsplit(url).path)
     except ValueError:
@@ -78,9 +97,15 @@ def mentions_file_type(text: str | None, ext: str) -> bool:
     t = normalise(text)
     if not t:
         return False
+    return bool(_file_type_words(ext).search(t))
+
+
+@functools.cache
+def _file_type_words(ext: str) -> re.Pattern[str]:
+    """The words that name a file type (the extension, its kind, generic 'file' words) as one regex."""
     words = {ext, FILE_EXTENSIONS.get(ext, ext).casefold()}
     words |= {w.casefold() for w in lexicon()["file_words_generic"]}
-    return any(re.search(r"(?<![\w])" + re.escape(w) + r"(?![\w])", t) for w in words if w)
+    return re.compile("|".join(r"(?<![\w])" + re.escape(w) + r"(?![\w])" for w in sorted(words) if w))
 
 
 def mentions_new_window(text: str | None) -> bool:
