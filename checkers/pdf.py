@@ -110,7 +110,8 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         _check_language(rec, meta, tree, pages, facts)
         _check_scanned(rec, pages)
         long_document = pages.count >= LONG_PAGES or facts.word_count >= LONG_WORDS
-        size_text = f"{pages.count}-page, {facts.word_count:,}-word"
+        # With only some pages' text read (pdf_limits.Caps.text_pages) the word count is partial.
+        size_text = f"{pages.count}-page" if pages.text_partial else f"{pages.count}-page, {facts.word_count:,}-word"
         if structured:
             tags.check_tree(tree, rec, long_document=long_document, size=size_text)
         else:
