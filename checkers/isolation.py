@@ -82,6 +82,7 @@ def _serve(conn, memory_mb: int, cpu_seconds: int, extra_paths: tuple[str, ...],
     if memory_mb:
         cap = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    conn.send("ready")   # the parent starts a file's wall clock only once the worker can take it
     while True:
         try:
             task = conn.recv()
@@ -118,6 +119,8 @@ def _serve(conn, memory_mb: int, cpu_seconds: int, extra_paths: tuple[str, ...],
 # ---------------------------------------------------------------- parent side
 
 class _Worker:
+    START_SECONDS = 120   # a worker that cannot import the checkers in this long is broken
+
     def __init__(self, mp_context, args: tuple):
         self.conn, child = mp_context.Pipe(duplex=True)
         self.proc = mp_context.Process(target=_serve, args=(child, *args), daemon=True,
@@ -125,6 +128,15 @@ class _Worker:
         self.proc.start()
         child.close()
         self.tasks = 0
+        # Wait for the worker's start-up (imports, rule catalogue) so that it does not count
+        # against the first file's wall clock on a busy machine.
+        try:
+            ready = self.conn.poll(self.START_SECONDS) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise OSError("a checker worker process did not start")
 
     def kill(self) -> None:
         try:
