@@ -145,6 +145,7 @@ def render_and_run(pool: DriverPool, page: ServedPage, rules: list[str], selecto
                 browser_axe.install(d.driver)
                 d.axe_installed = True
             d.server.set_page(page)
+            d.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
             d.driver.get(page.url)
             run = browser_axe.run(d.driver, rules, selectors, fragment)
             if run is None:              # the document was made without axe: inject it now
@@ -172,8 +173,9 @@ def render_and_run(pool: DriverPool, page: ServedPage, rules: list[str], selecto
 
 
 def _reset(d) -> None:
-    """Leave nothing of this page for the next one: its scripts, storage and cookies."""
-    d.driver.get("about:blank")
+    """Leave nothing of this page for the next one: its storage and cookies go, and its scripts
+    stop running while the driver waits (cheaper than navigating to about:blank)."""
+    d.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     d.driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": f"http://{PAGE_HOST}",
                                                             "storageTypes": "all"})
 
