@@ -42,6 +42,8 @@ _W = f"{{{NS['w']}}}"
 C = ooxml.clark
 P_PR, R_PR, T, R, TC, TC_PR, V_MERGE = C("w:pPr"), C("w:rPr"), C("w:t"), C("w:r"), C("w:tc"), C("w:tcPr"), C("w:vMerge")
 SHD = C("w:shd")
+P_STYLE, OUTLINE, NUM_PR = C("w:pStyle"), C("w:outlineLvl"), C("w:numPr")
+GRID_SPAN, H_MERGE = C("w:gridSpan"), C("w:hMerge")
 _R_ID = f"{{{NS['r']}}}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
@@ -119,13 +121,14 @@ class DocumentCheck:
             if p in fallback:
                 continue
             p_pr = ooxml.child(p, P_PR)
-            style_id = _val(ooxml.child(p_pr, C("w:pStyle"))) if p_pr is not None else None
+            props = _first_children(p_pr, P_STYLE, OUTLINE, NUM_PR)
+            style_id = _val(props.get(P_STYLE))
             style = self.styles.props(style_id or self.styles.default_para)
             level = style.level
-            outline = _val(ooxml.child(p_pr, C("w:outlineLvl"))) if p_pr is not None else None
+            outline = _val(props.get(OUTLINE))
             if outline and outline.isdigit():
                 level = int(outline) + 1 if int(outline) < 9 else None
-            is_list = style.is_list or (p_pr is not None and ooxml.child(p_pr, C("w:numPr")) is not None)
+            is_list = style.is_list or NUM_PR in props
             text = _para_text(p)
             out.append(Para(p, i, text, style, level, p in in_tables, is_list))
         return out
@@ -284,9 +287,7 @@ class DocumentCheck:
                 else:
                     self.rec.failed("docx-table-header", f"{where} has no header row (Repeat as header row is "
                                     "off)", selector=where, evidence=_cell_text(grid[0]))
-            merged = [tc for row in grid for tc in row
-                      if int(_val(ooxml.child(tc, TC_PR, C("w:gridSpan"))) or 1) > 1
-                      or ooxml.child(tc, TC_PR, V_MERGE) is not None or ooxml.child(tc, TC_PR, C("w:hMerge")) is not None]
+            merged = [tc for row in grid for tc in row if _is_merged(tc)]
             if rows:
                 self.rec.outcome("docx-table-merged", not merged, f"{where} has {len(merged)} merged "
                                  "or spanning cell(s)", selector=where)
@@ -506,6 +507,21 @@ HIGHLIGHTS = {"yellow": "#FFFF00", "green": "#00FF00", "cyan": "#00FFFF", "magen
               "darkgreen": "#008000", "darkmagenta": "#800080", "darkred": "#800000",
               "darkyellow": "#808000", "darkgray": "#808080", "lightgray": "#C0C0C0", "black": "#000000",
               "white": "#FFFFFF"}
+
+
+def _first_children(el, *tags) -> dict:
+    """The first child of each of these tags, by tag (what el.find(tag) gives for each)."""
+    found: dict = {}
+    if el is not None:
+        for c in el.iterchildren(*tags):
+            found.setdefault(c.tag, c)
+    return found
+
+
+def _is_merged(tc) -> bool:
+    """A cell spanning columns (gridSpan > 1) or taking part in a vertical/horizontal merge."""
+    return (int(_val(ooxml.child(tc, TC_PR, GRID_SPAN)) or 1) > 1 or ooxml.child(tc, TC_PR, V_MERGE) is not None
+            or ooxml.child(tc, TC_PR, H_MERGE) is not None)
 
 
 def _fill(shd):

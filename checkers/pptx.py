@@ -98,6 +98,7 @@ class DeckCheck:
         self.text_seen = False
         self.titles: dict[str, int] = {}
         self._themes: dict[str, tuple] = {}
+        self._style_lists: dict[tuple, etree._Element | None] = {}
         self._boxes: dict[str, dict] = {}
 
     def run(self) -> list[Finding]:
@@ -398,6 +399,13 @@ class DeckCheck:
             clr_map = dict(override.attrib)
         return scheme, clr_map, theme
 
+    def theme_styles(self, theme, kind: str):
+        """The theme's fill style list (fillStyleLst, bgFillStyleLst), looked up once per theme."""
+        key = (theme, kind)
+        if key not in self._style_lists:
+            self._style_lists[key] = theme.find(f".//a:fmtScheme/a:{kind}", NS)
+        return self._style_lists[key]
+
     def slide_background(self, slide, scheme):
         """The slide's solid background colour; None if it is a picture/gradient or unknown."""
         colours, clr_map, theme = scheme
@@ -411,7 +419,7 @@ class DeckCheck:
             ref = ooxml.child(bg, C("p:bgRef"))
             if ref is not None and theme is not None:
                 idx = int(ref.get("idx", "0") or 0)
-                styles = theme.find(".//a:fmtScheme/a:bgFillStyleLst", NS)
+                styles = self.theme_styles(theme, "bgFillStyleLst")
                 if idx >= 1001 and styles is not None and len(styles) > idx - 1001 \
                         and etree.QName(styles[idx - 1001]).localname == "solidFill":
                     return ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
@@ -432,7 +440,7 @@ class DeckCheck:
                 return False, None
         ref = ooxml.child(el, C("p:style"), C("a:fillRef"))
         if ref is not None and int(ref.get("idx", "0") or 0) > 0:
-            styles = theme.find(".//a:fmtScheme/a:fillStyleLst", NS) if theme is not None else None
+            styles = self.theme_styles(theme, "fillStyleLst") if theme is not None else None
             idx = int(ref.get("idx"))
             if styles is not None and len(styles) >= idx and etree.QName(styles[idx - 1]).localname == "solidFill":
                 return True, ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
