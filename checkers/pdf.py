@@ -99,11 +99,12 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         facts.pages = pages.count
         facts.links = [a.uri for a in pages.annotations if a.uri][:1000]
         tree = walk(pdf, pages.numbers, budget)
-        read_content(data, pages, budget)
+        structured = tree is not None and bool(tree.nodes)
+        # Images matter on pages with visible text only when the document has no tags.
+        read_content(data, pages, budget, need_images=not structured)
         for text in pages.text:
             facts.add_text(text)
         facts.word_count = len(facts.text.split())
-        structured = tree is not None and bool(tree.nodes)
         marked = _marked(pdf)
         _check_tagged(rec, tree, marked)
         _check_title(rec, meta)

@@ -51,6 +51,7 @@ class PagesInfo:
     text: list[str] = field(default_factory=list)              # per page, see text_page_indices
     text_chars: int = 0
     text_partial: bool = False                                 # some pages' text was not read
+    form_pages: set[int] = field(default_factory=set)          # pages whose resources hold forms
 
 
 def _name(value: Any) -> str | None:
@@ -78,12 +79,15 @@ def read_pages(pdf: pikepdf.Pdf, budget: Budget) -> PagesInfo:
             continue
         if number % 32 == 0:
             budget.check()
-        _bound_content(obj, number, budget, forms_seen)
+        if _bound_content(obj, number, budget, forms_seen):
+            info.form_pages.add(number)
         _read_annotations(obj, number, info)
     return info
 
 
-def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> None:
+def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> bool:
+    """Check the decoded sizes of the page's content streams and form XObjects against the
+    caps. True when the page's resources hold form XObjects."""
     contents = page.get("/Contents")
     streams = list(itertools.islice(contents, 10_000)) if isinstance(contents, pikepdf.Array) else [contents]
     for stream in streams:
@@ -91,6 +95,7 @@ def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> N
             stream_size(stream, budget, f"the content of page {number}")
     # Form XObjects (and the forms they use) carry page content too.
     pending = [(page.get("/Resources"), 0)]
+    uses_forms = False
     while pending:
         resources, depth = pending.pop()
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -100,6 +105,7 @@ def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> N
             xobj = xobjects.get(key)
             if not isinstance(xobj, pikepdf.Stream) or _name(xobj.get("/Subtype")) != "Form":
                 continue
+            uses_forms = True
             if xobj.objgen in forms_seen:
                 continue
             forms_seen.add(xobj.objgen)
@@ -107,6 +113,7 @@ def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> N
                 raise CapExceeded("form count", f"the pages use more than {budget.caps.max_forms:,} form XObjects")
             stream_size(xobj, budget, f"a form XObject on page {number}")
             pending.append((xobj.get("/Resources"), depth + 1))
+    return uses_forms
 
 
 def _read_annotations(page: Any, number: int, info: PagesInfo) -> None:
@@ -141,23 +148,29 @@ def text_page_indices(page_count: int, caps: Caps) -> range | list[int]:
     return range(head) if not tail else [*range(head), *tail]
 
 
-def read_content(data: bytes, info: PagesInfo, budget: Budget) -> None:
+def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: bool = True) -> None:
     """Images, visible and invisible text per page (every page), and the text of the pages
     `text_page_indices` chooses (PDFium, through its C API: the pypdfium2 page and text page
-    helpers cost a third as much again as the work itself)."""
+    helpers cost a third as much again as the work itself).
+
+    `need_images` False: the caller asks about images only on pages without visible text (a
+    tagged document), so counting stops at a page's first visible text."""
     caps = budget.caps
     doc = pdfium.PdfDocument(data)
     try:
         total = len(doc)
         text_pages = set(text_page_indices(total, caps))
         info.text_partial = total > len(text_pages)
+        same_pages = total == info.count  # else pikepdf's list of pages with forms may not apply
         for index in range(min(total, caps.max_pages)):
             budget.check()
             page = pdfium_raw.FPDF_LoadPage(doc.raw, index)
             if not page:
                 raise pdfium.PdfiumError("Failed to load page.")
             try:
-                info.content.append(_count_objects(page, index + 1, caps.max_page_objects))
+                number = index + 1
+                info.content.append(_count_objects(page, number, caps.max_page_objects, need_images,
+                                                   forms=not same_pages or number in info.form_pages))
                 if index in text_pages and info.text_chars < caps.text_chars:
                     text = _page_text(page)[: caps.text_chars - info.text_chars]
                     info.text.append(text)
@@ -195,8 +208,34 @@ def _page_text(page: Any) -> str:
         pdfium_raw.FPDFText_ClosePage(textpage)
 
 
-def _count_objects(page: Any, number: int, limit: int) -> PageContent:
+def _count_objects(page: Any, number: int, limit: int, need_images: bool = True, *,
+                   forms: bool = True) -> PageContent:
+    """What the page draws. Without forms (`forms` False: the page's resources hold none) the
+    page's object count is PDFium's top-level count, so the page-object cap is known at once and
+    counting may stop as soon as the answer is: the page shows visible text (and, when
+    `need_images`, an image). The counts are then lower bounds, which is all the rules read."""
     content = PageContent(number)
+    if not forms:
+        total = pdfium_raw.FPDFPage_CountObjects(page)
+        if total > limit:
+            raise CapExceeded("page objects", f"page {number} holds more than {limit:,} objects")
+        for k in range(max(total, 0)):
+            obj = pdfium_raw.FPDFPage_GetObject(page, k)
+            kind = pdfium_raw.FPDFPageObj_GetType(obj)
+            if kind == pdfium_raw.FPDF_PAGEOBJ_TEXT:
+                if pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) in INVISIBLE_MODES:
+                    content.invisible_text += 1
+                else:
+                    content.visible_text += 1
+                    if not need_images or content.images:
+                        break
+            elif kind == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
+                content.images += 1
+                if content.visible_text and need_images:
+                    break
+            elif kind == pdfium_raw.FPDF_PAGEOBJ_FORM:
+                return _count_objects(page, number, limit, need_images, forms=True)
+        return content
     seen = 0
     # (container handle, is it a form object?, depth)
     pending: list[tuple[Any, bool, int]] = [(page, False, 0)]
