@@ -24,7 +24,8 @@ from checkers.ooxml import NS
 RULES = ("docx-headings-missing", "docx-heading-skipped", "docx-fake-heading", "docx-fake-list",
          "docx-image-alt", "docx-chart-alt", "docx-table-header", "docx-table-merged",
          "docx-table-empty", "docx-link-text", "docx-language", "docx-doc-title",
-         "docx-underline-blue", "docx-colour-only", "docx-text-contrast")
+         "docx-underline-blue", "docx-colour-only", "docx-text-contrast", "docx-link-file-type",
+         "docx-floating-object")
 
 LONG_DOCUMENT_WORDS = 300      # a document this long needs headings to be navigable
 FAKE_HEADING_MAX_WORDS = 12
@@ -42,6 +43,9 @@ _W = f"{{{NS['w']}}}"
 C = ooxml.clark
 P_PR, R_PR, T, R, TC, TC_PR, V_MERGE = C("w:pPr"), C("w:rPr"), C("w:t"), C("w:r"), C("w:tc"), C("w:tcPr"), C("w:vMerge")
 SHD = C("w:shd")
+INLINE, ANCHOR = C("wp:inline"), C("wp:anchor")
+WRAPS = {C("wp:wrapSquare"): "square", C("wp:wrapTight"): "tight", C("wp:wrapThrough"): "through",
+         C("wp:wrapTopAndBottom"): "top and bottom", C("wp:wrapNone"): "in front of text"}
 P_STYLE, OUTLINE, NUM_PR = C("w:pStyle"), C("w:outlineLvl"), C("w:numPr")
 GRID_SPAN, H_MERGE = C("w:gridSpan"), C("w:hMerge")
 _R_ID = f"{{{NS['r']}}}id"
@@ -235,11 +239,13 @@ class DocumentCheck:
             if next(doc_pr.iterancestors(_MC_FALLBACK), None) is not None:
                 continue
             holder = doc_pr.getparent()
-            floating = etree.QName(holder).localname == "anchor"
+            floating = holder.tag == ANCHOR
             data = ooxml.child(holder, C("a:graphic"), C("a:graphicData"))
             uri = data.get("uri", "") if data is not None else ""
             name = doc_pr.get("name", "drawing")
             where = "floating " if floating else ""
+            self.check_inline(holder, doc_pr, name,
+                              "picture" if uri == PICTURE_URI else GRAPHIC_KINDS.get(uri, "object"))
             if uri == PICTURE_URI:
                 blip = ooxml.first(data, C("a:blip"))
                 image = self.image_name(blip.get(f"{{{NS['r']}}}embed") if blip is not None else None)
@@ -267,6 +273,19 @@ class DocumentCheck:
             problem = "has no alternative text" if not alt else None
             self.rec.outcome("docx-image-alt", problem is None, f"legacy (VML) picture {problem}",
                              selector=shape.get("id"), evidence=ooxml.evidence_of(shape))
+
+    def check_inline(self, holder, doc_pr, name: str, kind: str) -> None:
+        """Objects in line with the text pass; floating ones (wp:anchor) fail unless decorative."""
+        if holder.tag == INLINE or (holder.tag == ANCHOR and ooxml.is_decorative(doc_pr)):
+            self.rec.passed("docx-floating-object")
+        elif holder.tag == ANCHOR:
+            wrap = next(holder.iterchildren(*WRAPS), None)
+            how = WRAPS.get(wrap.tag if wrap is not None else "", "positioned")
+            if how == "in front of text" and holder.get("behindDoc") in ("1", "true"):
+                how = "behind text"
+            self.rec.failed("docx-floating-object", f"{kind} {name!r} is not in line with the text "
+                            f"(wrapping: {how}): screen readers may read it out of order or skip it",
+                            selector=name, evidence=f"{kind} {name!r}: {how}")
 
     def image_name(self, rid: str | None) -> str | None:
         rel = self.rels.get(rid or "")
@@ -324,14 +343,19 @@ class DocumentCheck:
     # --- links --------------------------------------------------------------------------------
 
     def check_links(self, para: Para) -> None:
-        for text, target, runs in self.links_in(para.el):
+        for text, target, runs, tooltip in self.links_in(para.el):
             para.link_runs.update(runs)
             ok, why = ooxml.judge_link_text(text, target)
-            self.rec.outcome("docx-link-text", ok, f"link in paragraph {para.index}: {why}",
-                             selector=f"paragraph {para.index}", evidence=f"{text.strip()} -> {target}")
+            where = dict(selector=f"paragraph {para.index}", evidence=f"{text.strip()} -> {target}")
+            self.rec.outcome("docx-link-text", ok, f"link in paragraph {para.index}: {why}", **where)
+            to_file = ooxml.file_link(text, tooltip, target)
+            if to_file:
+                self.rec.outcome("docx-link-file-type", to_file[1], f"link in paragraph {para.index} "
+                                 + ooxml.file_link_problem(to_file[0]), **where)
 
     def links_in(self, p):
-        """(text, target, runs) for w:hyperlink elements, simple fields and complex HYPERLINK fields."""
+        """(text, target, runs, ScreenTip) for w:hyperlink elements, simple fields and complex
+        HYPERLINK fields."""
         for link in p.iterdescendants(C("w:hyperlink")):
             rid = link.get(_R_ID)
             if rid in self.rels and self.rels[rid].external:
@@ -339,13 +363,13 @@ class DocumentCheck:
             else:
                 target = "#" + (_val(link, "anchor") or "")
             self.note_link(target)
-            yield _para_text(link), target, list(link.iter(f"{_W}r"))
+            yield _para_text(link), target, list(link.iter(f"{_W}r")), _val(link, "tooltip")
         for fld in p.iterdescendants(C("w:fldSimple")):
             url = _field_url(_val(fld, "instr") or "")
             if url:
                 self.note_link(url)
-                yield _para_text(fld), url, list(fld.iter(f"{_W}r"))
-        url, collecting, text, runs = None, False, [], []
+                yield _para_text(fld), url, list(fld.iter(f"{_W}r")), _field_tooltip(_val(fld, "instr"))
+        url, tooltip, collecting, text, runs = None, None, False, [], []
         for r in p.iterchildren(R):
             char = ooxml.child(r, C("w:fldChar"))
             kind = _val(char, "fldCharType") if char is not None else None
@@ -353,12 +377,12 @@ class DocumentCheck:
                 url, collecting, text, runs = None, False, [], []
             instr = ooxml.child(r, C("w:instrText"))
             if instr is not None and url is None:
-                url = _field_url(instr.text or "")
+                url, tooltip = _field_url(instr.text or ""), _field_tooltip(instr.text)
             if kind == "separate" and url:
                 collecting = True
             elif kind == "end" and collecting:
                 self.note_link(url)
-                yield "".join(text), url, runs
+                yield "".join(text), url, runs, tooltip
                 url, collecting = None, False
             elif collecting:
                 text.append("".join(t.text or "" for t in r.iterchildren(T)))
@@ -554,6 +578,15 @@ def _cell_text(row) -> str:
 
 
 _HYPERLINK_FIELD = re.compile(r'^\s*HYPERLINK\s+(?:\\[a-z]\s+)*"?([^"\s]+)"?', re.IGNORECASE)
+
+
+_FIELD_TOOLTIP = re.compile(r'\\o\s+"([^"]*)"')
+
+
+def _field_tooltip(instr: str | None) -> str | None:
+    """The ScreenTip of a HYPERLINK field (its \\o "..." switch)."""
+    m = _FIELD_TOOLTIP.search(instr or "")
+    return m.group(1) if m else None
 
 
 def _field_url(instr: str) -> str | None:

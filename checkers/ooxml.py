@@ -552,6 +552,20 @@ def judge_link_text(text: str, target: str | None) -> tuple[bool | None, str]:
     return True, "descriptive link text"
 
 
+def file_link(text: str, description: str | None, target: str | None) -> tuple[str, bool] | None:
+    """For a link to a file (judged by the target's extension: pdf, docx, zip, mp4...): the file
+    kind and whether the link text or its ScreenTip says it; None for links to anything else."""
+    ext = textcheck.file_extension(target)
+    if not ext:
+        return None
+    return ext, textcheck.mentions_file_type(f"{text} {description or ''}", ext)
+
+
+def file_link_problem(ext: str) -> str:
+    return (f"opens a {textcheck.FILE_EXTENSIONS[ext]} file but its text does not say so "
+            f"(e.g. add \"({ext.upper()})\")")
+
+
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 
 

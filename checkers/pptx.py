@@ -23,7 +23,7 @@ from checkers.textcheck import normalise
 
 RULES = ("pptx-slide-title-missing", "pptx-slide-title-duplicate", "pptx-image-alt", "pptx-chart-alt",
          "pptx-table-header", "pptx-table-merged", "pptx-link-text", "pptx-reading-order",
-         "pptx-language", "pptx-media-captions", "pptx-text-contrast", "pptx-doc-title")
+         "pptx-language", "pptx-media-captions", "pptx-text-contrast", "pptx-doc-title", "pptx-link-file-type")
 
 GRAPHIC_KINDS = {
     "http://schemas.openxmlformats.org/drawingml/2006/table": "table",
@@ -291,7 +291,7 @@ class DeckCheck:
         if ooxml.first(el, HLINK_CLICK) is None:
             return  # most shapes hold no link: one pass in C instead of a walk over every run
         for para in el.iterdescendants(A_P):
-            links: list[list] = []  # [rId, text]
+            links: list[list] = []  # [rId, text, ScreenTip]
             for run in para.iterchildren(A_R):
                 click = ooxml.child(run, A_RPR, HLINK_CLICK)
                 rid = click.get(_R_ID) if click is not None else None
@@ -301,12 +301,19 @@ class DeckCheck:
                 if links and links[-1][0] == rid:
                     links[-1][1] += text
                 else:
-                    links.append([rid, text])
-            for rid, text in links:
+                    links.append([rid, text, click.get("tooltip")])
+            for rid, text, tooltip in links:
                 target = self.link_target(slide, rid)
                 ok, why = ooxml.judge_link_text(text, target)
+                evidence = f"{text.strip()} -> {target or rid}"
                 self.rec.outcome("pptx-link-text", ok, f"link on slide {number}: {why}", slide=number,
-                                 selector=name, evidence=f"{text.strip()} -> {target or rid}")
+                                 selector=name, evidence=evidence)
+                rel = slide.rels.get(rid)
+                to_file = ooxml.file_link(text, tooltip, target) if rel is not None and rel.external else None
+                if to_file:
+                    self.rec.outcome("pptx-link-file-type", to_file[1], f"link on slide {number} "
+                                     + ooxml.file_link_problem(to_file[0]), slide=number, selector=name,
+                                     evidence=evidence)
 
     def link_target(self, slide, rid: str) -> str | None:
         rel = slide.rels.get(rid or "")

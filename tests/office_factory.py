@@ -218,12 +218,19 @@ def doc_picture(doc, descr: str | None = None, *, decorative: bool = False, name
     return doc_pr
 
 
-def make_floating(doc_pr) -> None:
-    """Turn the inline picture holding this docPr into a floating (wp:anchor) one, as Word does."""
+WRAPS = {"square": '<wp:wrapSquare xmlns:wp="{WP}" wrapText="bothSides"/>',
+         "top and bottom": '<wp:wrapTopAndBottom xmlns:wp="{WP}"/>',
+         "in front of text": '<wp:wrapNone xmlns:wp="{WP}"/>', "behind text": '<wp:wrapNone xmlns:wp="{WP}"/>'}
+
+
+def make_floating(doc_pr, wrap: str = "square") -> None:
+    """Turn the inline picture holding this docPr into a floating (wp:anchor) one, as Word does,
+    with one of Word's text wrapping options (WRAPS)."""
     inline = doc_pr.getparent()
     anchor = etree.SubElement(inline.getparent(), f"{{{WP}}}anchor",
                               {"distT": "0", "distB": "0", "distL": "114300", "distR": "114300",
-                               "simplePos": "0", "relativeHeight": "1", "behindDoc": "0", "locked": "0",
+                               "simplePos": "0", "relativeHeight": "1",
+                               "behindDoc": "1" if wrap == "behind text" else "0", "locked": "0",
                                "layoutInCell": "1", "allowOverlap": "1"})
     inline.getparent().remove(anchor)
     anchor.append(etree.fromstring(f'<wp:simplePos xmlns:wp="{WP}" x="0" y="0"/>'))
@@ -231,7 +238,7 @@ def make_floating(doc_pr) -> None:
     anchor.append(etree.fromstring(f'<wp:positionV xmlns:wp="{WP}" relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'))
     for child in list(inline):
         if etree.QName(child).localname == "docPr":
-            anchor.append(etree.fromstring(f'<wp:wrapSquare xmlns:wp="{WP}" wrapText="bothSides"/>'))
+            anchor.append(etree.fromstring(WRAPS[wrap].replace("{WP}", WP)))
         anchor.append(child)
     inline.getparent().replace(inline, anchor)
 

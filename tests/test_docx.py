@@ -263,6 +263,102 @@ def test_link_rule_inapplicable_without_links():
     assert outcome(f.document(), "docx-link-text") == {"inapplicable"}
 
 
+def field_link(doc, text: str, instruction: str):
+    """A complex HYPERLINK field, as Word writes one (begin, instruction, separate, result, end)."""
+    p = doc.add_paragraph("Read ")
+    for xml in ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+                f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
+                f'<w:r><w:t>{text}</w:t></w:r>',
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r>'):
+        p._p.append(parse_xml(xml.replace("<w:r>", f'<w:r xmlns:w="{f.W}">', 1)))
+    return p
+
+
+# --- links to files -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["the lab manual (PDF, 2 MB)", "download the lab manual", "das Laborhandbuch (PDF)"])
+def test_link_to_a_file_that_says_so_passes(text):
+    doc = f.document()
+    f.doc_link(doc, text, "https://example.org/manual.pdf")
+    assert outcome(doc, "docx-link-file-type") == {"passed"}
+
+
+def test_screentip_may_name_the_file_type():
+    doc = f.document()
+    p = f.doc_link(doc, "the lab manual", "https://example.org/manual.docx")
+    p._p.find(f.qn("w:hyperlink")).set(f.qn("w:tooltip"), "Word document, 40 KB")
+    assert outcome(doc, "docx-link-file-type") == {"passed"}
+    doc = f.document()
+    field_link(doc, "the lab manual", 'HYPERLINK "https://example.org/manual.pdf" \\o "Lab manual (PDF)"')
+    assert outcome(doc, "docx-link-file-type") == {"passed"}
+
+
+def test_link_to_a_file_that_does_not_say_so_fails_on_its_paragraph():
+    doc = f.document()
+    f.body(doc, 20)
+    f.doc_link(doc, "the lab manual", "https://example.org/files/manual.pdf")
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-link-file-type")
+    assert bad.outcome == "failed" and bad.location.selector == "paragraph 2" and "opens a PDF file" in bad.message
+    assert bad.evidence == "the lab manual -> https://example.org/files/manual.pdf"
+    assert f.results(findings, "docx-link-text") == ["passed"]
+
+
+def test_hyperlink_field_to_a_file_is_checked_too():
+    doc = f.document()
+    field_link(doc, "week one", 'HYPERLINK "https://example.org/week1.pptx"')
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-link-file-type")
+    assert "opens a PowerPoint file" in bad.message and bad.evidence == "week one -> https://example.org/week1.pptx"
+
+
+@pytest.mark.parametrize("url", ["https://example.org/handbook", "https://example.org/handbook.html"])
+def test_link_file_type_inapplicable_for_links_to_pages(url):
+    doc = f.document()
+    f.doc_link(doc, "the course handbook", url)
+    assert outcome(doc, "docx-link-file-type") == {"inapplicable"}
+
+
+def test_link_file_type_inapplicable_without_links():
+    assert outcome(f.document(), "docx-link-file-type") == {"inapplicable"}
+
+
+# --- floating objects ---------------------------------------------------------------------------
+
+def test_pictures_in_line_with_text_pass():
+    doc = f.document()
+    f.doc_picture(doc, "Leaf cross-section")
+    f.doc_picture(doc, "Chloroplast")
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-floating-object") == ["passed"]
+    assert [x.count for x in findings if x.rule == "docx-floating-object"] == [2]
+
+
+@pytest.mark.parametrize("wrap", ["square", "top and bottom", "in front of text", "behind text"])
+def test_floating_picture_fails_with_its_name_and_wrapping(wrap):
+    doc = f.document()
+    f.doc_picture(doc, "Chloroplast")
+    f.make_floating(f.doc_picture(doc, "Leaf cross-section"), wrap)
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-floating-object")
+    assert bad.outcome == "failed" and bad.location.selector == "Picture 2"
+    assert bad.message.startswith("picture 'Picture 2' is not in line with the text") and f"wrapping: {wrap}" in bad.message
+    assert f.results(findings, "docx-floating-object") == ["failed", "passed"]
+
+
+def test_floating_decorative_picture_passes():
+    doc = f.document()
+    f.make_floating(f.doc_picture(doc, decorative=True))
+    assert outcome(doc, "docx-floating-object") == {"passed"}
+
+
+def test_floating_object_inapplicable_without_drawings():
+    doc = f.document()
+    f.body(doc, 20)
+    assert outcome(doc, "docx-floating-object") == {"inapplicable"}
+
+
 # --- language and title -----------------------------------------------------------------------
 
 def test_language_default_passes_and_is_a_fact():

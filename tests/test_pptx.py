@@ -197,6 +197,47 @@ def test_link_text_inapplicable_without_links():
     assert outcome(titled(body="No links")[0], "pptx-link-text") == {"inapplicable"}
 
 
+# --- links to files -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["Reading list (PDF)", "Download the reading list", "Lukulista, PDF-tiedosto"])
+def test_link_to_a_file_that_says_so_passes(text):
+    prs, s = titled()
+    f.link(s, text, "https://example.org/files/reading-list.pdf")
+    assert outcome(prs, "pptx-link-file-type") == {"passed"}
+
+
+def test_screentip_may_name_the_file_type():
+    prs, s = titled()
+    box = f.link(s, "Reading list", "https://example.org/reading-list.pdf")
+    box._element.find(".//" + f.pqn("a:hlinkClick")).set("tooltip", "Reading list (PDF, 300 KB)")
+    assert outcome(prs, "pptx-link-file-type") == {"passed"}
+
+
+@pytest.mark.parametrize("url, kind", [("https://example.org/files/reading-list.pdf", "PDF"),
+                                       ("https://example.org/lab%20data.xlsx?dl=1", "Excel"),
+                                       ("https://example.org/lecture.mp4", "video")])
+def test_link_to_a_file_that_does_not_say_so_fails_on_its_slide(url, kind):
+    prs, s = titled()
+    f.slide(prs, "Second slide")
+    box = f.link(prs.slides[1], "Reading list", url)
+    findings, _ = run(prs)
+    [bad] = f.problems(findings, "pptx-link-file-type")
+    assert bad.outcome == "failed" and bad.location.slide == 2 and bad.location.selector == box.name
+    assert f"opens a {kind} file" in bad.message and bad.evidence == f"Reading list -> {url}"
+    assert f.results(findings, "pptx-link-text") == ["passed"]  # the text itself is descriptive
+
+
+@pytest.mark.parametrize("url", ["https://example.org/reading-list", "https://example.org/notes.html"])
+def test_link_file_type_inapplicable_for_links_to_pages(url):
+    prs, s = titled()
+    f.link(s, "Reading list", url)
+    assert outcome(prs, "pptx-link-file-type") == {"inapplicable"}
+
+
+def test_link_file_type_inapplicable_without_links():
+    assert outcome(titled(body="No links")[0], "pptx-link-file-type") == {"inapplicable"}
+
+
 # --- reading order ----------------------------------------------------------------------------
 
 def test_reading_order_matching_layout_passes():
