@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import re
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from http.server import ThreadingHTTPServer
@@ -62,6 +63,7 @@ class DemoServer(OAITestServer):
         self.stats: Counter = Counter()   # oai, get (200 with a body), not_modified (304), missing
         self.served: Counter = Counter()  # file path -> bodies sent
         self._clock = max((r.datestamp for r in self.resources), default=None)
+        self.file_delay = 0.0             # seconds before each file answer (a slow repository)
         super().__init__([], batch_size=batch_size, formats=("oai_dc",))
 
     # -- lifecycle: the OAITestServer's, with our handler and store ----------------------------
@@ -123,6 +125,8 @@ class DemoServer(OAITestServer):
 
     # -- files -----------------------------------------------------------------------------------
     def file_response(self, path: str, headers) -> tuple[int, dict[str, str], bytes]:
+        if self.file_delay:
+            time.sleep(self.file_delay)
         match = FILE_PATH.match(path)
         res = None
         if match and int(match.group(1)) < len(self.resources):
@@ -186,7 +190,6 @@ def sources_yaml(url: str, name: str = "demo", schedule: str | None = None, **op
 def main(argv: list[str] | None = None) -> None:
     """Serve a corpus until killed: `python -m demo.server --resources 10000` prints the URL."""
     import argparse
-    import time
     parser = argparse.ArgumentParser(description="Serve the generated demo repository on 127.0.0.1.")
     parser.add_argument("--resources", type=int, default=300)
     parser.add_argument("--batch", type=int, default=200)

@@ -77,9 +77,14 @@ def migrate(url: str | None = None) -> Engine:
     return eng
 
 
+_first_use = threading.Lock()
+
+
 @functools.cache
 def _sessions(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=migrate(url), expire_on_commit=False)
+    # Alembic's command API keeps module-global state: two threads migrating at once break it.
+    with _first_use:
+        return sessionmaker(bind=migrate(url), expire_on_commit=False)
 
 
 @functools.cache

@@ -14,11 +14,17 @@ from sweeps.cli import main
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(concurrency, queues, loglevel, celery_args):
     """Start a Celery worker for harvest and check tasks."""
+    import os
+
     from sweeps.tasks import app
+    # A node name of its own: RabbitMQ refuses a second worker with the same name (its control
+    # queue is exclusive), and Redis would mix up their replies.
+    name = [] if any(a in ("-n", "--hostname") or a.startswith("--hostname=") for a in celery_args) \
+        else ["--hostname", f"oerlint-{os.getpid()}@%h"]
     # Threads, not prefork: prefork children are daemonic and could not start the isolated
     # parsing processes that keep a hostile file from taking the worker down.
     app.worker_main(["worker", "--pool", "threads", "--concurrency", str(concurrency),
-                     "--queues", queues, "--loglevel", loglevel, *celery_args])
+                     "--queues", queues, "--loglevel", loglevel, *name, *celery_args])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

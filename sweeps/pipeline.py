@@ -244,7 +244,7 @@ class Sweeper:
             counts["harvest_failed"] = error
         with session(self.db_url) as s:
             sweep = s.get(Sweep, sweep_id)
-            sweep.counts = {**(sweep.counts or {}), **counts}
+            sweep.counts = {**(sweep.counts or {}), **counts, "harvest_done": True}
             if error:
                 sweep.error = error
         return counts
@@ -401,8 +401,11 @@ class Sweeper:
                         self._store(s, sweep_id, resource_id, *done.result)
                     elif done.current is not None:
                         self._mark_current(s, resource_id, *done.current)
+                    # Only a pending item is updated: when a redelivered chunk processed a
+                    # resource a second time, the first outcome ("checked") stands.
                     s.execute(update(SweepItem).where(SweepItem.sweep_id == sweep_id,
-                                                      SweepItem.resource_id == resource_id).values(
+                                                      SweepItem.resource_id == resource_id,
+                                                      SweepItem.state == "pending").values(
                         state="error" if done.outcome == "error" else "done", outcome=done.outcome,
                         downloaded=done.downloaded, message=done.message,
                         attempts=SweepItem.attempts + 1))

@@ -2,16 +2,25 @@
 task records the counts, and one periodic beat task starts whatever sources are due.
 
 Broker: `OERLINT_BROKER_URL` (Redis, e.g. redis://127.0.0.1:6379/0; RabbitMQ amqp:// works too —
-it redelivers a dead worker's tasks at once, where Redis waits for the visibility timeout).
-Tasks are acknowledged late and rejected when their worker is lost, so a worker killed in the
-middle of a chunk has that chunk redelivered; processing is idempotent (sweeps.pipeline).
+it redelivers a dead worker's tasks as soon as the connection drops, where Redis waits for the
+visibility timeout). Tasks are acknowledged late and rejected when their worker is lost, so a
+worker killed in the middle of a chunk has that chunk redelivered; processing is idempotent
+(sweeps.pipeline).
+
+Redis keeps a delivered, unacknowledged message in its "unacked" index; a live worker puts it
+back in the queue once it is older than `OERLINT_VISIBILITY_TIMEOUT` seconds (default 600),
+looking every `unacked_restore_interval` seconds. The timeout must be longer than a chunk takes
+(a slower chunk would be delivered twice — harmless, but wasted work) and short enough that a
+dead worker's chunk comes back soon.
 """
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from celery import Celery
@@ -23,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = int(os.environ.get("OERLINT_CHUNK", "25"))
 FINALIZE_EVERY = 2.0  # seconds between checks for the last pending items
+VISIBILITY_TIMEOUT = int(os.environ.get("OERLINT_VISIBILITY_TIMEOUT", "600"))
 
 
 def _broker() -> str:
@@ -37,7 +47,10 @@ app.conf.update(
     task_serializer="json", accept_content=["json"], result_serializer="json",
     task_ignore_result=True,
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": int(os.environ.get("OERLINT_VISIBILITY_TIMEOUT", "600"))},
+    broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT,
+                              # look for a dead worker's messages often enough for the timeout
+                              "unacked_restore_interval": max(1, min(10, VISIBILITY_TIMEOUT // 5)),
+                              "unacked_restore_throttle": 1},
     task_routes={"oerlint.harvest": {"queue": "harvest"}, "oerlint.start_due": {"queue": "harvest"},
                  "oerlint.check_chunk": {"queue": "check"}, "oerlint.finalize": {"queue": "harvest"}},
     beat_schedule={"start-due-sweeps": {"task": "oerlint.start_due",
@@ -64,15 +77,53 @@ def _source(name: str):
     return find_source(load_sources(), name)
 
 
+_sweepers: dict[tuple[str, bool], Sweeper] = {}
+_sweepers_lock = threading.Lock()
+
+
 def _sweeper(name: str, *, with_fetcher: bool = True) -> Sweeper:
+    """One Sweeper per source and worker process, shared by its threads (so is its fetcher)."""
     from sweeps.inprocess import make_fetcher
-    source = _source(name)
-    return Sweeper(source, SweepSettings(), fetcher=make_fetcher(source) if with_fetcher else None,
-                   runner=_runner())
+    with _sweepers_lock:
+        if (name, with_fetcher) not in _sweepers:
+            source = _source(name)
+            _sweepers[name, with_fetcher] = Sweeper(
+                source, SweepSettings(), fetcher=make_fetcher(source) if with_fetcher else None,
+                runner=_runner())
+        return _sweepers[name, with_fetcher]
 
 
-@app.task(name="oerlint.harvest", bind=True, acks_late=True, max_retries=3)
+HARVEST_LEASE = 30.0   # seconds; renewed while the harvest runs, so a dead worker's expires soon
+
+
+@app.task(name="oerlint.harvest", bind=True, acks_late=True, max_retries=None)
 def harvest_task(self, source_name: str, sweep_id: int, full: bool = False, limit: int | None = None) -> None:
+    """Harvest, sending check chunks as records arrive, then start the finalising steps.
+
+    Redis may deliver this task twice (a harvest longer than the visibility timeout, or a dead
+    worker): a lease lets one delivery harvest; another one waits while that lease is renewed,
+    and takes over when it is not (its worker died).
+    """
+    from store.db import acquire_lease, release_lease, session
+    from store.models import Sweep
+    holder = f"{self.request.id}-{os.getpid()}-{threading.get_ident()}"
+    with session() as s:
+        sweep = s.get(Sweep, sweep_id)
+        if sweep is None or sweep.status != "running":
+            return
+        if (sweep.counts or {}).get("harvest_done"):
+            _schedule_finalize(source_name, sweep_id)   # in case the first delivery died just now
+            return
+        if not acquire_lease(s, f"harvest:{sweep_id}", holder, HARVEST_LEASE):
+            raise self.retry(countdown=HARVEST_LEASE)
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(HARVEST_LEASE / 3):
+            with session() as s2:
+                acquire_lease(s2, f"harvest:{sweep_id}", holder, HARVEST_LEASE)
+
+    threading.Thread(target=heartbeat, daemon=True, name=f"harvest-lease-{sweep_id}").start()
     sweeper = _sweeper(source_name)
     chunk: list[int] = []
     sent: set[int] = set()
@@ -95,12 +146,16 @@ def harvest_task(self, source_name: str, sweep_id: int, full: bool = False, limi
         if chunk:
             check_chunk.delay(source_name, sweep_id, list(chunk))
     finally:  # whatever happened, the sweep gets finished and its lease released
-        finalize.apply_async((source_name, sweep_id), countdown=FINALIZE_EVERY)
+        stop.set()
+        _schedule_finalize(source_name, sweep_id)
+        with session() as s:
+            release_lease(s, f"harvest:{sweep_id}", holder)
 
 
 @app.task(name="oerlint.check_chunk", bind=True, acks_late=True, max_retries=5,
-          autoretry_for=(ConnectionError, OSError), retry_backoff=True, retry_backoff_max=60)
+          autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=60)
 def check_chunk(self, source_name: str, sweep_id: int, resource_ids: list[int]) -> None:
+    """Process a chunk of resources. Idempotent, so any failure is simply retried."""
     from store.db import session
     from store.models import SweepItem
     sweeper = _sweeper(source_name)
@@ -113,20 +168,46 @@ def check_chunk(self, source_name: str, sweep_id: int, resource_ids: list[int]) 
             sweeper.process(sweep_id, rid)
 
 
+def _schedule_finalize(source_name: str, sweep_id: int, *args) -> None:
+    """Schedule the next finalising step and record its task id: a step that was delivered
+    twice (Redis redelivers unacknowledged messages) finds another id recorded and stops, so
+    there is only ever one chain of finalising steps per sweep."""
+    from store.db import session
+    from store.models import Lease
+    task_id = uuid.uuid4().hex
+    with session() as s:
+        s.merge(Lease(name=f"finalize:{sweep_id}", holder=task_id,
+                      expires_at=datetime.now(timezone.utc) + timedelta(days=7)))
+    finalize.apply_async((source_name, sweep_id, *args), countdown=FINALIZE_EVERY, task_id=task_id)
+
+
 @app.task(name="oerlint.finalize", bind=True, max_retries=None)
-def finalize(self, source_name: str, sweep_id: int, waited: float = 0.0) -> None:
-    """Finish the sweep once no item is pending; re-send items that seem lost."""
+def finalize(self, source_name: str, sweep_id: int, waited: float = 0.0, done_before: int = -1) -> None:
+    """Finish the sweep once no item is pending; re-send the pending items when nothing has
+    moved for OERLINT_REDISPATCH_SECONDS (a chunk lost for good)."""
+    from sqlalchemy import delete, func
+
+    from store.db import session
+    from store.models import Lease, SweepItem
+    with session() as s:
+        chain = s.get(Lease, f"finalize:{sweep_id}")
+        if chain is not None and chain.holder != self.request.id:
+            return  # a duplicate delivery of an earlier step
+        done = s.scalar(select(func.count()).select_from(SweepItem).where(
+            SweepItem.sweep_id == sweep_id, SweepItem.state != "pending"))
     sweeper = _sweeper(source_name, with_fetcher=False)
     pending = sweeper.pending(sweep_id)
     if pending:
-        stall = float(os.environ.get("OERLINT_REDISPATCH_SECONDS", "900"))
-        if waited >= stall:  # idempotent, so sending again is safe
-            for i in range(0, len(pending), CHUNK):
+        waited = 0.0 if done != done_before else waited + FINALIZE_EVERY
+        if waited >= float(os.environ.get("OERLINT_REDISPATCH_SECONDS", "900")):
+            for i in range(0, len(pending), CHUNK):   # idempotent, so sending again is safe
                 check_chunk.delay(source_name, sweep_id, pending[i:i + CHUNK])
             waited = 0.0
-        finalize.apply_async((source_name, sweep_id, waited + FINALIZE_EVERY), countdown=FINALIZE_EVERY)
+        _schedule_finalize(source_name, sweep_id, waited, done)
         return
     sweeper.finish(sweep_id)
+    with session() as s:
+        s.execute(delete(Lease).where(Lease.name == f"finalize:{sweep_id}"))
 
 
 def due_sources(now: datetime | None = None) -> list[Any]:
@@ -158,16 +239,29 @@ def due_sources(now: datetime | None = None) -> list[Any]:
 
 @app.task(name="oerlint.start_due")
 def start_due() -> list[int]:
-    """Beat's one periodic task. The source's lease makes a second beat (or an overrunning
-    sweep) a no-op: `Sweeper.start` returns None while another sweep of that source runs."""
+    """Beat's one periodic task: start every source whose cron schedule is due.
+
+    Two leases keep it single: the tick's own (two beats ticking at once: one of them looks,
+    the other skips) and each source's (`Sweeper.start` returns None while a sweep of that source
+    runs, so an overrunning sweep is not started again).
+    """
+    from store.db import acquire_lease, release_lease, session
+    holder = f"beat-{os.getpid()}-{time.time_ns()}"
+    with session() as s:
+        if not acquire_lease(s, "beat:start_due", holder, 300):
+            return []
     started = []
-    for source in due_sources():
-        sweeper = Sweeper(source, SweepSettings())
-        sweep_id = sweeper.start(trigger="schedule", executor="celery",
-                                 holder=f"celery-sweep-{source.name}-{time.time_ns()}")
-        if sweep_id is not None:
-            harvest_task.delay(source.name, sweep_id)
-            started.append(sweep_id)
+    try:
+        for source in due_sources():
+            sweeper = Sweeper(source, SweepSettings())
+            sweep_id = sweeper.start(trigger="schedule", executor="celery",
+                                     holder=f"celery-sweep-{source.name}-{time.time_ns()}")
+            if sweep_id is not None:
+                harvest_task.delay(source.name, sweep_id)
+                started.append(sweep_id)
+    finally:
+        with session() as s:
+            release_lease(s, "beat:start_due", holder)
     return started
 
 
