@@ -127,6 +127,18 @@ def _plain_lang(value: Any) -> str | None:
         return ""
 
 
+XMP_NS = {"dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
+          "xmpRights": "http://ns.adobe.com/xap/1.0/rights/", "pdf": "http://ns.adobe.com/pdf/1.3/"}
+
+
+def _clark(key: str) -> str:
+    """'{http://purl.org/dc/elements/1.1/}title' for 'dc:title', how XMP iteration names it."""
+    if key.startswith("{"):
+        return key
+    prefix, _, local = key.partition(":")
+    return f"{{{XMP_NS[prefix]}}}{local}"
+
+
 def _read_xmp(pdf: pikepdf.Pdf, meta: Metadata) -> None:
     try:
         xmp = pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False)
@@ -135,8 +147,17 @@ def _read_xmp(pdf: pikepdf.Pdf, meta: Metadata) -> None:
         meta.xmp_note = "XMP metadata could not be parsed"
         return
 
+    # Each look-up re-walks the XMP tree (~0.1 ms), so only the properties the packet holds are
+    # looked up: one pass over it names them all (Clark notation, as PdfMetadata.qname gives).
+    try:
+        present: set[str] | None = set(xmp)
+    except Exception:
+        present = None  # every look-up is tried, and fails alike
+
     def get(key: str) -> Any:
         try:
+            if present is not None and _clark(key) not in present:
+                return None
             return xmp.get(key)
         except Exception:
             return None
