@@ -12,7 +12,7 @@ import sys
 import click
 
 COMMAND_MODULES = ("sweeps.cli_check", "sweeps.cli_harvest", "sweeps.cli_sweep", "sweeps.cli_celery",
-                   "sweeps.cli_api")
+                   "sweeps.cli_api", "sweeps.cli_report")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

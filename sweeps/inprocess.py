@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -23,13 +24,15 @@ def make_pool():
 
 def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool = False,
               limit: int | None = None, since: str | None = None, threads: int = 4,
-              trigger: str = "manual", isolate: bool = True,
+              trigger: str = "manual", isolate: bool | None = None,
               progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Run one whole sweep of `source` here; returns the finished sweep's counts.
 
     `progress(kind, n)` is told of each harvested record ("harvested") and processed resource
     ("processed"), for a progress bar.
     """
+    if isolate is None:  # checkers in isolated processes unless OERLINT_NO_ISOLATION is set
+        isolate = not os.environ.get("OERLINT_NO_ISOLATION")
     fetcher = make_fetcher(source)
     pool = make_pool() if isolate else None
     try:
