@@ -23,5 +23,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
+# A generated repository on 127.0.0.1, swept, `oerlint status`, an HTML report in oerlint-data/demo/.
+demo: $(STAMP)
+	$(PY) -m demo
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
