@@ -26,12 +26,13 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from checkers.facts import ContentFacts
-from checkers.findings import CANT_TELL, Finding, Recorder, unreadable
+from checkers.findings import CANT_TELL, Finding, Recorder, clip, unreadable
 from checkers.pdf_limits import Budget, CapExceeded, Caps
 from checkers.pdf_meta import Metadata, language_problem, read_encryption, read_metadata
 from checkers.pdf_pages import PagesInfo, parent_tree, read_content, read_pages
 from checkers.pdf_struct import CyclicStructure, RoleResolver, StructTree, walk
 from checkers import pdf_tags as tags
+from checkers.textcheck import is_non_descriptive_link, is_raw_url
 
 if TYPE_CHECKING:
     from checkers.engine import Context
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 NOT_TAGGED, TITLE, DISPLAY_TITLE = "pdf-not-tagged", "pdf-title-missing", "pdf-display-doc-title"
 LANG_MISSING, LANG_INVALID = "pdf-lang-missing", "pdf-lang-invalid"
 LINK_TAGGED, LINK_CONTENTS, TAB_ORDER = "pdf-link-tagged", "pdf-link-contents", "pdf-tab-order"
+LINK_TEXT = "pdf-link-text"
 SCANNED, OCR, SECURITY, DAMAGED = "pdf-scanned", "pdf-ocr-text", "pdf-encryption-at", "pdf-damaged"
 
 _STREAM_NAME = re.compile(r"(stream )?<_io\.\w+ (object at 0x[0-9a-f]+|name=\d+)>:?\s*")
@@ -316,14 +318,17 @@ def _untagged_structure_rules(rec: Recorder, pages: PagesInfo, long_document: bo
 
 def _check_links(rec: Recorder, pdf: pikepdf.Pdf, tree: StructTree | None, pages: PagesInfo,
                  budget: Budget) -> None:
-    for rid in (LINK_TAGGED, LINK_CONTENTS, TAB_ORDER):
+    for rid in (LINK_TAGGED, LINK_CONTENTS, LINK_TEXT, TAB_ORDER):
         rec.evaluate(rid)
     links = [a for a in pages.annotations if a.subtype == "Link"]
     for link in links:
         target = link.uri or "an internal destination"
-        rec.outcome(LINK_CONTENTS, bool((link.contents or "").strip()), "Link annotation has no "
+        description = " ".join((link.contents or "").split())
+        rec.outcome(LINK_CONTENTS, bool(description), "Link annotation has no "
                     "description (/Contents)", evidence=f"Link to {target} (page {link.page}) "
                     f"without /Contents", page=link.page)
+        if description:
+            _check_link_text(rec, description, target, link.page)
     if tree is None:
         if links:
             rec.cant_tell(LINK_TAGGED, "The document is not tagged, so its links cannot be tagged "
@@ -342,6 +347,20 @@ def _check_links(rec: Recorder, pdf: pikepdf.Pdf, tree: StructTree | None, pages
         rec.outcome(TAB_ORDER, tabs == "S", "Page with annotations does not set the tab order to "
                     "the structure order (/Tabs /S)", evidence=f"page {number}: " +
                     (f"/Tabs /{tabs}" if tabs else "no /Tabs"), page=number)
+
+
+def _check_link_text(rec: Recorder, description: str, target: str, page: int) -> None:
+    """The description must say where the link goes (WCAG 2.4.4): not "click here", not a raw
+    address that a screen reader spells out. A missing one is pdf-link-contents' failure."""
+    where = f"Link to {target} (page {page}), /Contents {clip(description, 120)!r}"
+    if is_raw_url(description):
+        rec.failed(LINK_TEXT, "Link description (/Contents) is a raw web address, which screen "
+                   "readers spell out", evidence=where, page=page)
+    elif is_non_descriptive_link(description):
+        rec.failed(LINK_TEXT, "Link description (/Contents) does not say where the link goes",
+                   evidence=where, page=page)
+    else:
+        rec.passed(LINK_TEXT)
 
 
 def _link_owners(pdf: pikepdf.Pdf, tree: StructTree, links: list, budget: Budget) -> list[str | None]:

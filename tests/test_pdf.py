@@ -46,7 +46,8 @@ def test_a_good_document_passes_every_rule_that_applies():
     assert bad == []
     for rule in ("pdf-not-tagged", "pdf-title-missing", "pdf-display-doc-title", "pdf-lang-missing",
                  "pdf-figure-alt", "pdf-table-headers", "pdf-table-structure", "pdf-list-structure",
-                 "pdf-link-tagged", "pdf-link-contents", "pdf-tab-order", "pdf-heading-skipped"):
+                 "pdf-link-tagged", "pdf-link-contents", "pdf-link-text", "pdf-tab-order",
+                 "pdf-heading-skipped"):
         assert_passed(findings, rule)
     assert facts.pages == 4
 
@@ -357,9 +358,52 @@ def test_tab_order(tabs, evidence):
     assert only(check(data)[0], "pdf-tab-order", "failed")[0].evidence == evidence
 
 
+@pytest.mark.parametrize("contents", ["Open textbook, chapter 3", "Course handbook (PDF, 2 MB)",
+                                      "Kurshandbuch", "Read the thermodynamics chapter"])
+def test_descriptive_link_description_passes(contents):
+    findings, _ = check(make_pdf([[E("Link", "Book", uri="https://example.org/b", contents=contents)]]))
+    assert_passed(findings, "pdf-link-text")
+
+
+@pytest.mark.parametrize("contents, message", [
+    ("click here", "does not say where the link goes"),
+    ("  Read more. ", "does not say where the link goes"),
+    ("hier", "does not say where the link goes"),           # German
+    ("lue lisää", "does not say where the link goes"),      # Finnish
+    ("https://example.org/b", "raw web address"),
+    ("www.example.org/book/chapter-3", "raw web address")])
+def test_non_descriptive_or_raw_url_link_description_fails(contents, message):
+    data = make_pdf([[PARA], [E("Link", "Book", uri="https://example.org/b", contents=contents)]])
+    findings, _ = check(data)
+    failure = only(findings, "pdf-link-text", "failed")[0]
+    assert message in failure.message
+    assert failure.evidence == f"Link to https://example.org/b (page 2), /Contents {' '.join(contents.split())!r}"
+    assert failure.location.page == 2
+    assert failure.refs["wcag"] == ["2.4.4"] and failure.refs["pdfua"] == ["7.18.5"]
+    assert failure.refs["matterhorn"] == ["28-012"] and failure.refs["annex"] == "A2.links.1"
+    assert_passed(findings, "pdf-link-contents")  # it has a description, just not a useful one
+
+
+def test_link_text_counts_each_link_and_skips_links_without_contents():
+    data = make_pdf([[E("Link", "A", uri="https://example.org/a", contents="Syllabus of the course"),
+                      E("Link", "B", uri="https://example.org/b", contents="more"),
+                      E("Link", "C", uri="https://example.org/c")]])
+    findings, _ = check(data)
+    assert only(findings, "pdf-link-text", "passed")[0].count == 1
+    assert [f.evidence for f in by_rule(findings, "pdf-link-text") if f.outcome == "failed"] == [
+        "Link to https://example.org/b (page 1), /Contents 'more'"]
+    assert only(findings, "pdf-link-contents", "failed")[0].evidence.startswith("Link to https://example.org/c")
+
+
+def test_link_text_inapplicable_when_the_only_link_has_no_contents():
+    findings, _ = check(make_pdf([[E("Link", "Book", uri="https://example.org/b")]]))
+    assert outcomes(findings, "pdf-link-text") == ["inapplicable"]
+    assert outcomes(findings, "pdf-link-contents") == ["failed"]
+
+
 def test_link_rules_inapplicable_without_annotations():
     findings, _ = check(make_pdf([[PARA]]))
-    for rule in ("pdf-link-tagged", "pdf-link-contents", "pdf-tab-order"):
+    for rule in ("pdf-link-tagged", "pdf-link-contents", "pdf-link-text", "pdf-tab-order"):
         assert outcomes(findings, rule) == ["inapplicable"]
 
 
