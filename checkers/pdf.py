@@ -106,7 +106,7 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         read_content(data, pages, budget, need_images=not structured)
         for text in pages.text:
             facts.add_text(text)
-        facts.word_count = len(facts.text.split())
+        facts.word_count = len(facts.text.split())  # of the pages read: Caps.text_pages, text_tail_pages
         marked = _marked(pdf)
         _check_tagged(rec, tree, marked)
         _check_title(rec, meta)
