@@ -480,3 +480,65 @@ def test_facts_from_core_properties_body_and_footer():
 def test_generator_names_are_not_authors():
     _, facts = run(f.document())  # python-docx's template says creator "python-docx"
     assert facts.authors == []
+
+
+# --- styles.xml read without its table styles (docx_styles) ------------------------------------
+
+def styles_part(doc) -> bytes:
+    return f.members(f.save(doc))["word/styles.xml"]
+
+
+def test_styles_read_without_table_styles_resolve_like_the_whole_part():
+    from checkers import docx_styles, ooxml
+    xml = styles_part(f.document())
+    cut, cut_ids = docx_styles.without_table_styles(xml)
+    assert len(cut) < len(xml) / 5 and "TableGrid" in cut_ids and "Heading1" not in cut_ids
+    whole = ooxml.parse_xml(xml)
+    fast, slow = docx_styles.Styles(ooxml.parse_xml(cut), cut_ids), docx_styles.Styles(whole)
+    ids = [s.get(docx_styles.STYLE_ID) for s in whole.iterchildren(docx_styles.STYLE)
+           if s.get(docx_styles.TYPE) != "table"]
+    assert len(ids) > 50 and fast.default_para == slow.default_para and fast.defaults == slow.defaults
+    assert [fast.props(i) for i in ids] == [slow.props(i) for i in ids]
+
+
+@pytest.mark.parametrize("xml", [b"<!-- note --><w:styles/>", b'<w:styles xmlns:w="urn:other"/>'])
+def test_styles_are_parsed_whole_when_the_cut_cannot_be_proven_safe(xml):
+    from checkers import docx_styles
+    assert docx_styles.without_table_styles(xml) is None
+
+
+def test_paragraph_styled_with_a_table_style_reads_the_whole_styles_part():
+    doc = f.document()
+    p = doc.add_paragraph("Results and discussion")
+    p._p.get_or_add_pPr().append(parse_xml(f'<w:pStyle xmlns:w="{f.W}" w:val="TableGrid"/>'))
+    f.body(doc, 400)
+    parts = f.members(f.save(doc))
+    parts["word/styles.xml"] = parts["word/styles.xml"].replace(b'<w:name w:val="Table Grid"/>',
+                                                                b'<w:name w:val="heading 1"/>')
+    findings, facts = check_docx(f.rezip(parts), Context(name="doc.docx"))
+    assert facts.headings == ["Results and discussion"]
+    assert f.results(findings, "docx-headings-missing") == ["passed"]
+
+
+@pytest.mark.parametrize("broken", [b'<w:tblPr><x:unbound/></w:tblPr>', b"<w:tblPr></w:trPr>"],
+                         ids=["unbound-prefix", "mismatched-tag"])
+def test_a_broken_table_style_is_refused_like_any_broken_part(broken):
+    doc = f.document()
+    doc.add_paragraph("Some text")
+    parts = f.members(f.save(doc))
+    styles = parts["word/styles.xml"]
+    at = styles.index(b'w:styleId="TableGrid">') + len(b'w:styleId="TableGrid">')
+    parts["word/styles.xml"] = styles[:at] + broken + styles[at:]
+    for _ in range(2):  # a refused part is never served from the styles cache
+        findings, _ = check_docx(f.rezip(parts), Context(name="doc.docx"))
+        assert [x.rule for x in findings] == ["unreadable"]
+        assert "word/styles.xml is not well-formed XML" in findings[0].message
+
+
+def test_documents_sharing_a_styles_part_share_its_resolved_styles():
+    from checkers import docx_styles, ooxml
+    one, two = f.document(), f.document()
+    f.doc_language(two, "fi-FI")
+    packages = [ooxml.inspect_archive(f.save(d), "docx") for d in (one, f.document(), two)]
+    loaded = [docx_styles.load_styles(p, "word/styles.xml") for p in packages]
+    assert loaded[0] is loaded[1] and loaded[2] is not loaded[0]
