@@ -502,6 +502,29 @@ def test_text_extraction_is_bounded():
     assert facts.pages == 6
 
 
+def test_text_comes_from_the_first_five_and_last_two_pages():
+    data = make_pdf([[E("P", f"Marker{n} closes page {n}.")] for n in range(1, 11)])
+    findings, facts = check(data)
+    read = [n for n in range(1, 11) if f"Marker{n} " in facts.text]
+    assert read == [1, 2, 3, 4, 5, 9, 10]
+    assert facts.word_count == len(facts.text.split()) == 7 * 4
+    # the size in the headings evidence leaves out the word count of the pages not read
+    failure = only(findings, "pdf-headings-missing", "failed")[0]
+    assert failure.message == "No heading is tagged in this 10-page document"
+    assert failure.evidence == "10-page, no /H or /H1–/H6 structure element"
+    # every page still counts for the scanned-page rule
+    assert_passed(findings, "pdf-scanned", count=10)
+
+
+def test_text_window_follows_the_caps():
+    data = make_pdf([[E("P", f"Marker{n} closes page {n}.")] for n in range(1, 7)])
+    _, facts = check(data, pdf_caps={"text_pages": 1, "text_tail_pages": 1})
+    assert [n for n in range(1, 7) if f"Marker{n} " in facts.text] == [1, 6]
+    findings, facts = check(data, pdf_caps={"text_pages": 6, "text_tail_pages": 2})
+    assert all(f"Marker{n} " in facts.text for n in range(1, 7))
+    assert only(findings, "pdf-headings-missing", "failed")[0].evidence == "6-page, 24-word, no /H or /H1–/H6 structure element"
+
+
 def test_engine_runs_the_pdf_checker_and_scores():
     result = check_bytes(make_pdf([[E("H1", "Heat"), E("Figure", image=True)]]), resource="lecture.pdf")
     assert result.media_type == "application/pdf"
