@@ -384,7 +384,8 @@ class Sweeper:
         result = check_bytes(data, resource=identifier, name=name,
                              media_type=fetch_info.get("media_type"), metadata=record.to_dict(),
                              base_url=base_url, policy=self.policy, siblings=siblings,
-                             sibling_data=sibling_data, runner=self.runner)
+                             sibling_data=sibling_data, runner=self.runner,
+                             options={"browser": True} if self.source.options.get("browser") else None)
         return Done("rechecked" if same_content else "checked", downloaded,
                     result=(sha, meta_sha, fetch_info, result))
 
