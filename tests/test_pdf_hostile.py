@@ -146,6 +146,25 @@ def test_page_object_cap():
     assert "page 1" in finding.message
 
 
+def _text_in_a_form(pdf):
+    """Page 1 draws its only text through a form XObject holding five text objects."""
+    page = pdf.pages[0].obj
+    font = page.Resources.Font.F1
+    runs = b"".join(b"BT /F1 11 Tf 72 %d Td (Line %d) Tj ET\n" % (700 - 16 * i, i) for i in range(5))
+    form = pdf.make_stream(runs, Type=Name.XObject, Subtype=Name.Form, BBox=Array([0, 0, 612, 792]),
+                           Resources=Dictionary(Font=Dictionary(F1=font)))
+    page.Resources.XObject.Fm1 = form
+    page.Contents = pdf.make_stream(b"q /Fm1 Do Q")
+
+
+def test_page_object_cap_counts_objects_inside_forms():
+    data = make_pdf([[E("P", "x")]], tagged=False, tweak=_text_in_a_form)
+    finding = single_unreadable(check(data, max_page_objects=4)[0])  # 1 form + 5 text objects
+    assert finding.evidence == "cap: page objects"
+    findings, _ = check(data, max_page_objects=6)
+    assert [f.outcome for f in findings if f.rule == "pdf-scanned"] == ["passed"]  # text found in the form
+
+
 def test_oversized_xmp_is_not_parsed():
     def bloat(pdf):
         pdf.Root.Metadata = pdf.make_stream(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b" " * (5 * 2**20) + b"</x:xmpmeta>")
