@@ -544,6 +544,10 @@ def _first_children(el, *tags) -> dict:
 
 def _is_merged(tc) -> bool:
     """A cell spanning columns (gridSpan > 1) or taking part in a vertical/horizontal merge."""
+    tc_prs = list(tc.iterchildren(TC_PR))
+    if len(tc_prs) <= 1:  # the usual case: one look at the one tcPr
+        props = _first_children(tc_prs[0] if tc_prs else None, GRID_SPAN, V_MERGE, H_MERGE)
+        return int(_val(props.get(GRID_SPAN)) or 1) > 1 or V_MERGE in props or H_MERGE in props
     return (int(_val(ooxml.child(tc, TC_PR, GRID_SPAN)) or 1) > 1 or ooxml.child(tc, TC_PR, V_MERGE) is not None
             or ooxml.child(tc, TC_PR, H_MERGE) is not None)
 

@@ -117,11 +117,11 @@ class Styles:
         return self._raw.get(style_id)
 
     def props(self, style_id: str | None, depth: int = 0) -> StyleProps:
+        if depth <= 20 and style_id in self._memo:
+            return self._memo[style_id]  # only known styles are remembered
         el = self.element(style_id) if style_id is not None else None
         if el is None or depth > 20:
             return self.defaults.copy() if style_id is None or depth == 0 else StyleProps()
-        if style_id in self._memo:
-            return self._memo[style_id]
         based = val(ooxml.child(el, BASED_ON))
         props = self.props(based, depth + 1) if based and based != style_id else self.defaults
         props = props.copy()

@@ -99,6 +99,7 @@ class DeckCheck:
         self.titles: dict[str, int] = {}
         self._themes: dict[str, tuple] = {}
         self._style_lists: dict[tuple, etree._Element | None] = {}
+        self._backgrounds: dict[tuple, tuple | None] = {}
         self._boxes: dict[str, dict] = {}
 
     def run(self) -> list[Finding]:
@@ -152,9 +153,10 @@ class DeckCheck:
         self.check_reading_order(placed, slide, number)
         self.collect_text(slide, title)
         # Runs decide the language; paragraph-end and default marks only break ties.
-        for el in slide.root.iter(f"{_A}rPr", f"{_A}endParaRPr", f"{_A}defRPr"):
-            if el.get("lang"):
-                self.langs[el.get("lang")] += 1000 if el.tag == f"{_A}rPr" else 1
+        for el in slide.root.iter(A_RPR, f"{_A}endParaRPr", f"{_A}defRPr"):
+            lang = el.get("lang")
+            if lang:
+                self.langs[lang] += 1000 if el.tag == A_RPR else 1
 
     def check_title(self, sp_tree, number: int) -> str:
         shape = next((el for el in _shapes(sp_tree) if _placeholder_type(el) in ("title", "ctrTitle")), None)
@@ -414,9 +416,19 @@ class DeckCheck:
         return self._style_lists[key]
 
     def slide_background(self, slide, scheme):
-        """The slide's solid background colour; None if it is a picture/gradient or unknown."""
+        """The slide's solid background colour; None if it is a picture/gradient or unknown.
+        Slides without their own background share their layout's (per colour map)."""
+        if ooxml.child(slide.root, C_SLD, BG) is not None:
+            return self.background_of((slide.root,), scheme)
+        key = (slide.layout_part, slide.master_part, tuple(scheme[1].items()))
+        if key not in self._backgrounds:
+            self._backgrounds[key] = self.background_of((slide.layout, slide.master), scheme)
+        return self._backgrounds[key]
+
+    def background_of(self, owners, scheme):
+        """The background of the first of these parts that sets one; white when none does."""
         colours, clr_map, theme = scheme
-        for owner in (slide.root, slide.layout, slide.master):
+        for owner in owners:
             bg = ooxml.child(owner, C_SLD, BG)
             if bg is None:
                 continue
