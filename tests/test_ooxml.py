@@ -1,4 +1,7 @@
 """Shared OOXML ground: the archive guard, safe XML parsing, alt/link/licence helpers, colours."""
+import io
+import zipfile
+
 import pytest
 from lxml import etree
 
@@ -170,3 +173,34 @@ def test_colour_of_resolves_scheme_colours_and_lum_mods():
 ])
 def test_has_dtd_reads_the_whole_prolog_and_only_the_prolog(xml, suspect):
     assert ooxml.has_dtd(xml) is suspect
+
+
+@pytest.mark.parametrize("xml, suspect", [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<p:sld xmlns:p="urn:x"/>', False),
+    (b'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE r SYSTEM "file:///etc/passwd"><r/>', True),
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?><r/>', True),  # an encoding the scan cannot read
+    (b'<?xml version="1.0"?> <?pi x?><r/>', False),
+])
+def test_has_dtd_fast_path_for_office_prologs_agrees_with_the_full_scan(xml, suspect):
+    assert ooxml.has_dtd(xml) is suspect
+
+
+def test_parts_read_in_one_call_equal_what_zipfile_reads():
+    data = small_deck()
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        fast = ooxml._inflate(data, info, None)
+        assert fast is None or fast == zf.read(info.filename), info.filename
+    assert ooxml._inflate(data, zf.getinfo("ppt/slides/slide1.xml"), None) is not None
+
+
+def test_a_corrupted_part_is_left_to_zipfile_and_reported_as_damage():
+    data = bytearray(small_deck())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("ppt/slides/slide1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF  # flip bits inside the deflated slide
+    assert ooxml._inflate(bytes(data), info, None) is None
+    pkg = ooxml.inspect_archive(bytes(data), "pptx")
+    with pytest.raises(ooxml.Refused) as err:
+        pkg.xml("ppt/slides/slide1.xml")
+    assert "is damaged" in err.value.reason and err.value.outcome == "failed"
