@@ -4,7 +4,9 @@ The checker walks the package with lxml through checkers/ooxml.Package (relation
 placeholder positions inherited from layouts and masters), after the archive guard has looked
 at it: python-pptx has no API for most of what matters here (alt text, the decorative flag,
 merges, media, colours) and its per-element Python classes made opening a deck alone slower
-than the whole check. python-pptx builds the test decks (tests/office_factory.py).
+than the whole check. Elements are found by precomputed Clark names (ooxml.clark/child), not
+prefix-map paths, and evidence is quoted only for targets that fail. python-pptx builds the test
+decks (tests/office_factory.py).
 """
 from __future__ import annotations
 
