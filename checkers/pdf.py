@@ -106,14 +106,14 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         read_content(data, pages, budget, need_images=not structured)
         for text in pages.text:
             facts.add_text(text)
-        facts.word_count = len(facts.text.split())  # of the pages read: Caps.text_pages, text_tail_pages
+        facts.word_count = len(facts.text.split())  # of the pages read (pdf_pages.wants_text)
         marked = _marked(pdf)
         _check_tagged(rec, tree, marked)
         _check_title(rec, meta)
         _check_language(rec, meta, tree, pages, facts)
         _check_scanned(rec, pages)
         long_document = pages.count >= LONG_PAGES or facts.word_count >= LONG_WORDS
-        # With only some pages' text read (pdf_limits.Caps.text_pages) the word count is partial.
+        # With only some pages' text read (pdf_pages.wants_text) the word count is partial.
         size_text = f"{pages.count}-page" if pages.text_partial else f"{pages.count}-page, {facts.word_count:,}-word"
         if structured:
             tags.check_tree(tree, rec, long_document=long_document, size=size_text)

@@ -7,7 +7,7 @@ passed the size caps, so a decompression bomb never reaches it.
 
 Costs, measured on a course text of ~2,400 characters a page: PDFium loads a page in ~0.3 ms and
 extracts its text in ~1.2 ms, so text is read from the first and last pages only
-(`text_page_indices`); every page is still loaded, because the scanned-page rule needs each
+(`wants_text`); every page is still loaded, because the scanned-page rule needs each
 page's text and image objects as PDFium sees them.
 """
 from __future__ import annotations
@@ -53,8 +53,9 @@ class PagesInfo:
     annotations: list[Annotation] = field(default_factory=list)
     tabs: dict[int, str | None] = field(default_factory=dict)   # pages with annotations -> /Tabs
     content: list[PageContent] = field(default_factory=list)
-    text: list[str] = field(default_factory=list)              # per page, see text_page_indices
+    text: list[str] = field(default_factory=list)              # per page read, see wants_text
     text_chars: int = 0
+    text_pages_read: int = 0
     text_partial: bool = False                                 # some pages' text was not read
     form_pages: set[int] = field(default_factory=set)          # pages whose resources hold forms
 
@@ -143,20 +144,21 @@ def _read_annotations(page: Any, number: int, info: PagesInfo) -> None:
         info.tabs[number] = _name(page.get("/Tabs"))
 
 
-def text_page_indices(page_count: int, caps: Caps) -> range | list[int]:
-    """The 0-based pages whose text is extracted: the first `caps.text_pages` and the last
-    `caps.text_tail_pages`. Text extraction is most of PDFium's cost (about 1 ms a page), and
-    the Annex 3 heuristics look for what sits at the start (title page, authors, learning
-    objectives, licence, how to use it) or at the end (references, licence, update date)."""
-    head = min(page_count, caps.text_pages)
-    tail = range(max(head, page_count - caps.text_tail_pages), page_count)
-    return range(head) if not tail else [*range(head), *tail]
+def wants_text(index: int, page_count: int, info: "PagesInfo", caps: Caps) -> bool:
+    """Whether to extract the text of page `index` (0-based), the pages before it decided:
+    the first pages (title page, authors, learning objectives, how to use the resource), more
+    of them while little text has come (slides, sparse pages: cheap to read), and the last pages
+    (references, licence, update date), within the page and character caps."""
+    if info.text_pages_read >= caps.text_pages or info.text_chars >= caps.text_chars:
+        return False
+    return (index < caps.text_head_pages or info.text_chars < caps.text_min_chars
+            or index >= page_count - caps.text_tail_pages)
 
 
 def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: bool = True) -> None:
     """Images, visible and invisible text per page (every page), and the text of the pages
-    `text_page_indices` chooses (PDFium, through its C API: the pypdfium2 page and text page
-    helpers cost a third as much again as the work itself).
+    `wants_text` chooses (PDFium, through its C API: the pypdfium2 page and text page helpers
+    cost a third as much again as the work itself).
 
     `need_images` False: the caller asks about images only on pages without visible text (a
     tagged document), so counting stops at a page's first visible text."""
@@ -164,8 +166,6 @@ def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: b
     doc = pdfium.PdfDocument(data)
     try:
         total = len(doc)
-        text_pages = set(text_page_indices(total, caps))
-        info.text_partial = total > len(text_pages)
         same_pages = total == info.count  # else pikepdf's list of pages with forms may not apply
         for index in range(min(total, caps.max_pages)):
             budget.check()
@@ -176,12 +176,14 @@ def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: b
                 number = index + 1
                 info.content.append(_count_objects(page, number, caps.max_page_objects, need_images,
                                                    forms=not same_pages or number in info.form_pages))
-                if index in text_pages and info.text_chars < caps.text_chars:
+                if wants_text(index, total, info, caps):
                     text = _page_text(page)[: caps.text_chars - info.text_chars]
                     info.text.append(text)
                     info.text_chars += len(text)
+                    info.text_pages_read += 1
             finally:
                 pdfium_raw.FPDF_ClosePage(page)
+        info.text_partial = info.text_pages_read < total
     finally:
         doc.close()
 

@@ -502,12 +502,19 @@ def test_text_extraction_is_bounded():
     assert facts.pages == 6
 
 
-def test_text_comes_from_the_first_five_and_last_two_pages():
-    data = make_pdf([[E("P", f"Marker{n} closes page {n}.")] for n in range(1, 11)])
-    findings, facts = check(data)
-    read = [n for n in range(1, 11) if f"Marker{n} " in facts.text]
-    assert read == [1, 2, 3, 4, 5, 9, 10]
-    assert facts.word_count == len(facts.text.split()) == 7 * 4
+def _marked_pages(count: int, words: int = 1) -> bytes:
+    filler = " ".join(["energy"] * words)
+    return make_pdf([[E("P", f"Marker{n} {filler} on page {n}.")] for n in range(1, count + 1)])
+
+
+def _pages_read(facts, count):
+    return [n for n in range(1, count + 1) if f"Marker{n} " in facts.text]
+
+
+def test_dense_text_comes_from_the_first_five_and_last_two_pages():
+    findings, facts = check(_marked_pages(10, words=400))  # ~2,500 characters a page
+    assert _pages_read(facts, 10) == [1, 2, 3, 4, 5, 9, 10]
+    assert facts.word_count == len(facts.text.split()) == 7 * 404
     # the size in the headings evidence leaves out the word count of the pages not read
     failure = only(findings, "pdf-headings-missing", "failed")[0]
     assert failure.message == "No heading is tagged in this 10-page document"
@@ -516,18 +523,19 @@ def test_text_comes_from_the_first_five_and_last_two_pages():
     assert_passed(findings, "pdf-scanned", count=10)
 
 
+def test_sparse_pages_are_read_until_there_is_enough_text():
+    _, facts = check(_marked_pages(12, words=1))  # slides: little text a page
+    assert _pages_read(facts, 12) == list(range(1, 13))
+    _, facts = check(_marked_pages(12, words=1), pdf_caps={"text_min_chars": 100})
+    assert _pages_read(facts, 12) == [1, 2, 3, 4, 5, 11, 12]
+
+
 def test_text_window_follows_the_caps():
-    data = make_pdf([[E("P", f"Marker{n} closes page {n}.")] for n in range(1, 7)])
-    _, facts = check(data, pdf_caps={"text_pages": 1, "text_tail_pages": 1})
-    assert [n for n in range(1, 7) if f"Marker{n} " in facts.text] == [1, 6]
-    findings, facts = check(data, pdf_caps={"text_pages": 6, "text_tail_pages": 2})
-    assert all(f"Marker{n} " in facts.text for n in range(1, 7))
-    assert only(findings, "pdf-headings-missing", "failed")[0].evidence == "6-page, 24-word, no /H or /H1–/H6 structure element"
-
-
-def test_engine_runs_the_pdf_checker_and_scores():
-    result = check_bytes(make_pdf([[E("H1", "Heat"), E("Figure", image=True)]]), resource="lecture.pdf")
-    assert result.media_type == "application/pdf"
-    rules = {f.rule for f in result.findings}
-    assert {"pdf-figure-alt", "pdf-not-tagged"} <= rules
-    assert result.scores["accessibility"] < 100
+    data = _marked_pages(6)
+    _, facts = check(data, pdf_caps={"text_head_pages": 1, "text_min_chars": 0, "text_tail_pages": 1})
+    assert _pages_read(facts, 6) == [1, 6]
+    _, facts = check(data, pdf_caps={"text_pages": 3})
+    assert _pages_read(facts, 6) == [1, 2, 3]
+    findings, facts = check(data)
+    assert _pages_read(facts, 6) == [1, 2, 3, 4, 5, 6]
+    assert only(findings, "pdf-headings-missing", "failed")[0].evidence == "6-page, 30-word, no /H or /H1–/H6 structure element"
