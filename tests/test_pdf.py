@@ -538,4 +538,5 @@ def test_text_window_follows_the_caps():
     assert _pages_read(facts, 6) == [1, 2, 3]
     findings, facts = check(data)
     assert _pages_read(facts, 6) == [1, 2, 3, 4, 5, 6]
-    assert only(findings, "pdf-headings-missing", "failed")[0].evidence == "6-page, 30-word, no /H or /H1–/H6 structure element"
+    evidence = only(findings, "pdf-headings-missing", "failed")[0].evidence
+    assert evidence == "6-page, 30-word, no /H or /H1–/H6 structure element"
