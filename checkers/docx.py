@@ -561,14 +561,19 @@ def _fill(shd):
     return None
 
 
+_TEXT_TAGS = (T, C("w:tab"), C("w:br"), C("w:p"))
+_TAB, _BR, _P = _TEXT_TAGS[1:]
+
+
 def _para_text(el) -> str:
     parts = []
-    for node in el.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}p"):
-        if node.tag == f"{_W}t":
+    for node in el.iter(*_TEXT_TAGS):
+        tag = node.tag
+        if tag == T:
             parts.append(node.text or "")
-        elif node.tag == f"{_W}tab":
+        elif tag == _TAB:
             parts.append("\t")
-        elif node.tag == f"{_W}br" or (node.tag == f"{_W}p" and node is not el and parts):
+        elif tag == _BR or (tag == _P and node is not el and parts):
             parts.append("\n")
     return "".join(parts)
 

@@ -163,7 +163,8 @@ _ROOT_BINDS_W = re.compile(rb"<[\w.:-]+(?:\s+[\w.:-]+\s*=\s*(?:\"[^\"]*\"|'[^']*
 MAX_CUT_TAGS = 250   # a cut style with fewer '<' than libxml2's depth limit (256) cannot reach it
 MAX_CUT_PART = 8 * 1024 * 1024  # below libxml2's 10 MB text-node limit, which only tree building checks
 CACHE_SIZE = 8
-CACHE_MAX_BYTES = 2 * 1024 * 1024
+CACHE_MAX_BYTES = 1024 * 1024        # styles parts up to this size are remembered ...
+CACHE_MAX_TREE_BYTES = 256 * 1024   # ... when the tree kept for them stems from at most this much XML
 _cache: OrderedDict[bytes, Styles] = OrderedDict()  # keyed by the part's bytes: equal bytes, equal styles
 _cache_lock = threading.Lock()
 
@@ -234,14 +235,13 @@ def load_styles(pkg: ooxml.Package, part: str | None) -> Styles:
     xml = pkg.read(part) if part else None
     if xml is None:
         return Styles(None)
-    cacheable = len(xml) <= CACHE_MAX_BYTES
-    if cacheable:
+    if len(xml) <= CACHE_MAX_BYTES:
         with _cache_lock:
             if xml in _cache:
                 _cache.move_to_end(xml)
                 return _cache[xml]
-    styles = _parse_styles(pkg, part, xml)
-    if cacheable:
+    styles, tree_bytes = _parse_styles(pkg, part, xml)
+    if len(xml) <= CACHE_MAX_BYTES and tree_bytes <= CACHE_MAX_TREE_BYTES:  # bounded memory
         with _cache_lock:
             _cache[xml] = styles
             while len(_cache) > CACHE_SIZE:
@@ -249,16 +249,17 @@ def load_styles(pkg: ooxml.Package, part: str | None) -> Styles:
     return styles
 
 
-def _parse_styles(pkg: ooxml.Package, part: str, xml: bytes) -> Styles:
+def _parse_styles(pkg: ooxml.Package, part: str, xml: bytes) -> tuple[Styles, int]:
+    """The styles, and how many bytes of XML their tree holds."""
     cut = None if ooxml.has_dtd(xml) else without_table_styles(xml)
     if cut is None:
-        return Styles(pkg.xml(part))
+        return Styles(pkg.xml(part)), len(xml)
     try:
         etree.fromstring(xml, _CHECK_ONLY)
         root = ooxml.parse_xml(cut[0], part)
     except (etree.XMLSyntaxError, ooxml.Refused):
-        return Styles(pkg.xml(part))  # refused with the whole part's own error (or read whole)
+        return Styles(pkg.xml(part)), len(xml)  # refused with the whole part's own error (or read whole)
     styles = Styles(root, cut[1], lambda: ooxml.parse_xml(xml, part))
     if any(style_id in styles._raw for style_id in cut[1]):
-        return Styles(pkg.xml(part))  # a cut id repeats a kept one: which wins needs the whole part
-    return styles
+        return Styles(pkg.xml(part)), len(xml)  # a cut id repeats a kept one: the whole part decides
+    return styles, len(cut[0])
