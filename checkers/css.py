@@ -103,8 +103,13 @@ class Compound:
         if self.ident and el.get("id") != self.ident:
             return False
         if self.classes:
-            have = (el.get("class") or "").split()
-            return all(c in have for c in self.classes)
+            have = el.get("class")
+            if not have:
+                return False
+            have = have.split()
+            for c in self.classes:
+                if c not in have:
+                    return False
         return True
 
 
@@ -271,6 +276,7 @@ class StyleResolver:
                 {"id": self._by_id, "class": self._by_class, "tag": self._by_tag}[kind].setdefault(value, []).append(rule)
         self._cache: dict = {}
         self._computed: dict[tuple, Style] = {}
+        self._descendant_memo: dict[tuple, bool] = {}
         self._inline: dict[str, dict[str, str]] = {}
         self._colours: dict[str, RGB | None] = {}
         self._match_any = bool(self._any)
@@ -301,7 +307,7 @@ class StyleResolver:
                         if found:
                             candidates += found
             if candidates:
-                matched = [r for r in candidates if r.matches(el)]
+                matched = [r for r in candidates if self._matches(r, el)]
                 if len(matched) > 1:
                     matched = sorted({id(r): r for r in matched}.values(), key=_cascade_order)
                 for rule in matched:
@@ -313,6 +319,38 @@ class StyleResolver:
                 parsed = self._inline[inline] = parse_declarations(inline[:10_000])
             decls.update(parsed)
         return decls
+
+    def _matches(self, rule: StyleRule, el) -> bool:
+        parts = rule.parts
+        if not parts[-1].matches(el):
+            return False
+        return len(parts) == 1 or self._left_matches(rule, len(parts) - 2, el.getparent())
+
+    def _left_matches(self, rule: StyleRule, i: int, el) -> bool:
+        """Do parts[:i+1] of the rule match, their last one at `el` (child combinator) or at el
+        or an ancestor of it (descendant combinator)? Descendant answers are remembered per
+        element, so siblings and cousins share their ancestors' walk."""
+        if i < 0:
+            return True
+        part = rule.parts[i]
+        if rule.combinators[i] == ">":
+            return el is not None and part.matches(el) and self._left_matches(rule, i - 1, el.getparent())
+        memo = self._descendant_memo
+        chain = []
+        node = el
+        answer = False
+        while node is not None:
+            known = memo.get((id(rule), i, node))
+            if known is not None:
+                answer = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        # from the outermost unanswered ancestor down: "here, or somewhere above"
+        for node in reversed(chain):
+            answer = answer or (part.matches(node) and self._left_matches(rule, i - 1, node.getparent()))
+            memo[(id(rule), i, node)] = answer
+        return answer
 
     def _colour(self, value: str) -> RGB | None:
         try:
@@ -350,14 +388,15 @@ class StyleResolver:
     def _compute(self, el, up: Style | None) -> Style:
         tag = el.tag if isinstance(el.tag, str) else ""
         attrib = el.attrib
+        unstyled = not attrib and not self._match_any and tag not in self._by_tag
         if up is not None and tag not in _UA_STYLED:
-            if not attrib and not self._match_any and tag not in self._by_tag:
+            if unstyled:
                 return up  # nothing can style it: it looks exactly like its parent
             decls = self.declared(el)
             if not decls and "hidden" not in attrib:
                 return up
         else:
-            decls = self.declared(el)
+            decls = {} if unstyled else self.declared(el)
         # Elements with the same parent style, tag and declarations look the same: compute once.
         key = (id(up), tag, "hidden" in attrib, tuple(decls.items()))
         known = self._computed.get(key)

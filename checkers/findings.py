@@ -78,9 +78,11 @@ def make_finding(rule_id: str, outcome: str, message: str, *, evidence: str | No
     if outcome not in OUTCOMES:
         raise ValueError(f"bad outcome {outcome!r}")
     rule = (cat or catalogue())[rule_id]
-    return Finding(rule=rule_id, outcome=outcome, severity=rule.severity, refs=rule.finding_refs(),
-                   location=Location(**location), evidence=clip(evidence), message=message,
-                   count=count)
+    return Finding(rule_id, outcome, rule.severity, rule.finding_refs(),
+                   Location(**location) if location else Location(),
+                   evidence if evidence is None or (type(evidence) is str and len(evidence) <= EVIDENCE_MAX)
+                   else clip(evidence),
+                   message, None, count)
 
 
 def unreadable(reason: str, *, outcome: str = FAILED, evidence: str | None = None) -> Finding:
@@ -111,7 +113,8 @@ class Recorder:
             self._passed[rule_id] = 0
 
     def passed(self, rule_id: str, n: int = 1) -> None:
-        self.evaluate(rule_id)
+        if rule_id not in self._passed:
+            self.evaluate(rule_id)
         self._passed[rule_id] += n
 
     def failed(self, rule_id: str, message: str, *, evidence: str | None = None, **location: Any) -> None:

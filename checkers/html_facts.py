@@ -2,9 +2,12 @@
 text, title, language, headings, links, authors, keywords, dates and licence clues."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from checkers import licence_detect
 from checkers.accname import squash
@@ -27,26 +30,36 @@ DATE_META = {"dc.date": "created", "dcterms.created": "created", "dcterms.issued
              "dcterms.valid": "review", "review-date": "review"}
 JSONLD_DATES = {"datePublished": "created", "dateCreated": "created", "dateModified": "modified"}
 BADGE_HOSTS = ("licensebuttons.net", "i.creativecommons.org", "mirrors.creativecommons.org")
-_SPACE_RUNS = re.compile(r"[^\S\n]+")     # white space but line breaks (the same set str.split() uses)
-_LINE_BREAKS = re.compile(r" ?\n[\n ]*")   # a line break with the spaces and empty lines around it
 
 
-def _all_rights_reserved() -> str:
-    """'all rights reserved' in the alliance's languages (the licence table's phrases), any
-    white space between the words, either Greek sigma."""
-    phrases = sorted(licence_detect.table()["all_rights_reserved"], key=len, reverse=True)
-    words = (r"\s+".join("".join("[σς]" if ch in "σς" else re.escape(ch) for ch in w) for w in p.lower().split())
+_ARR_PHRASES = tuple(sorted({p.lower() for p in licence_detect.table()["all_rights_reserved"]}, key=len, reverse=True))
+_CC_PATTERN = r"creative\s*commons|\bcc[\s-]?(by|0\b)|\bcc0\b"
+# The same on lower-cased text, starting with a literal "c" so that the regex engine skips ahead.
+_CC_LOWER = re.compile(r"c(?:reative\s*commons|(?<=\bc)c[\s-]?(?:by|0\b))")
+# Characters that IGNORECASE matching treats as equal to a letter of those patterns but lower()
+# does not map to it (long s, dotless i, Greek symbol forms...; sigma is handled in the pattern).
+_SPECIAL_FOLDS = re.compile("[\u00b5\u0130\u0131\u017f\u0345\u03d5\u03d6\u03f0\u03f5\u1c80\u1c83\u1fbe]")
+
+
+def _arr_pattern(phrases: tuple[str, ...]) -> str:
+    """'all rights reserved' phrases, any white space between the words, either Greek sigma."""
+    words = (r"\s+".join("".join("[σς]" if ch in "σς" else re.escape(ch) for ch in w) for w in p.split())
              for p in phrases)
     return r"(?<![\w])(?:" + "|".join(words) + r")(?![\w])"
 
 
-_CC_PATTERN = r"creative\s*commons|\bcc[\s-]?(by|0\b)|\bcc0\b"
-_LICENCE_TEXT = re.compile(_CC_PATTERN + "|" + _all_rights_reserved(), re.IGNORECASE)
-# The same on lower-cased text: starting with a literal "c"/"a"... lets the regex engine skip ahead.
-_LICENCE_TEXT_LOWER = re.compile(_CC_PATTERN + "|" + _all_rights_reserved())
-# Characters that IGNORECASE matching treats as equal to a letter of those patterns but lower()
-# does not map to it (long s, dotless i, Greek symbol forms...; sigma is handled in the pattern).
-_SPECIAL_FOLDS = re.compile("[\u00b5\u0130\u0131\u017f\u0345\u03d5\u03d6\u03f0\u03f5\u1c80\u1c83\u1fbe]")
+def _arr_key(phrase: str) -> str:
+    """A piece of the phrase every match contains once lower-cased: its last word, without a
+    final sigma (Σ lower-cases to σ or ς)."""
+    return phrase.split()[-1].rstrip("σς")
+
+
+_LICENCE_TEXT = re.compile(_CC_PATTERN + "|" + _arr_pattern(_ARR_PHRASES), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _arr_lower(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(_arr_pattern(phrases))
 
 
 def fill_facts(page: Page, facts: ContentFacts, base_url: str | None) -> None:
@@ -177,15 +190,15 @@ def _text(page: Page, facts: ContentFacts) -> None:
                 else:
                     parent.text = (parent.text or "") + (el.tail or "")
                 parent.remove(el)
-    # One pass over the text nodes, then white space folded per line and empty lines dropped
-    # (the same as squashing each line, done by two regexes over the whole text).
-    text = _LINE_BREAKS.sub("\n", _SPACE_RUNS.sub(" ", "".join(body.itertext()))).strip(" \n")
+    # All the text in one serialisation (libxml2's text output equals joining itertext(), faster),
+    # then white space folded per line and empty lines dropped.
+    raw = etree.tostring(body, method="text", encoding=str, with_tail=False)
+    text = "\n".join([line for line in [" ".join(piece.split()) for piece in raw.split("\n")] if line])
     facts.add_text(text)
     found, after = 0, -1
-    for start in _licence_sentences(text):  # one scan of the whole text, then cut out the sentence
+    for m_start, m_end in _licence_sentences(text):  # one scan of the text, then cut out the sentence
         if found >= MAX_TEXT_CLUES:
             break
-        m_start, m_end = start
         if m_start < after:
             continue
         line_start = text.rfind("\n", 0, m_start) + 1
@@ -199,14 +212,17 @@ def _text(page: Page, facts: ContentFacts) -> None:
         found, after = found + 1, end
 
 
-def _licence_sentences(text: str):
-    """(start, end) of each licence phrase in the text, in order. The search runs on the
-    lower-cased text with case-sensitive patterns (several times faster than IGNORECASE) when
-    lower-casing keeps every offset; otherwise on the text itself."""
+def _licence_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each licence phrase (Creative Commons, all rights reserved) in the text,
+    in order. On the lower-cased text, when lower-casing keeps every offset, case-sensitive
+    patterns run several times faster than IGNORECASE ones, and the rights phrases are only
+    searched for when a key word of theirs occurs at all."""
     low = text.lower()
-    if len(low) == len(text) and not _SPECIAL_FOLDS.search(text):
-        pattern, haystack = _LICENCE_TEXT_LOWER, low
-    else:
-        pattern, haystack = _LICENCE_TEXT, text
-    for m in pattern.finditer(haystack):
-        yield m.start(), m.end()
+    if len(low) != len(text) or _SPECIAL_FOLDS.search(text):
+        return [m.span() for m in _LICENCE_TEXT.finditer(text)]
+    spans = [m.span() for m in _CC_LOWER.finditer(low)]
+    present = tuple(p for p in _ARR_PHRASES if _arr_key(p) in low)
+    if present:
+        # The two kinds of phrase never overlap, so merging their matches equals one combined scan.
+        spans = sorted(spans + [m.span() for m in _arr_lower(present).finditer(low)])
+    return spans

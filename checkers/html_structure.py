@@ -161,20 +161,18 @@ def _lists(page: Page) -> None:
     for lst in page.by_tag["ul"] + page.by_tag["ol"]:
         if not page.hidden(lst) and lst.find("li") is not None:
             page.report("list-handmade", True, "")
-    reported = set()
+    with_breaks = {br.getparent() for br in page.by_tag["br"]}
     for block in page.by_tag["p"] + page.by_tag["div"]:
-        if id(block) in reported or page.hidden(block) or block.getparent() is None:
+        parent = block.getparent()
+        if parent is None or parent.tag == "li" or page.hidden(block):
             continue
-        if block.getparent().tag == "li":
-            continue
-        lines = _lines(block) if block.find("br") is not None else []
-        marked = [m for m in (_marker(line) for line in lines) if m]
-        if len(marked) >= 2 and len(set(marked)) == 1:
-            page.report("list-handmade", False,
-                        "Lines starting with bullets or numbers typed by hand: use the editor's list "
-                        "button so that screen readers announce a list", block)
-            reported.add(id(block))
-            continue
+        if block in with_breaks:  # lines split at <br>
+            marked = [m for m in (_marker(line) for line in _lines(block)) if m]
+            if len(marked) >= 2 and len(set(marked)) == 1:
+                page.report("list-handmade", False,
+                            "Lines starting with bullets or numbers typed by hand: use the editor's list "
+                            "button so that screen readers announce a list", block)
+                continue
         # consecutive sibling paragraphs that each start with a marker
         kind = _marker(page.text(block)[:12]) if block.tag == "p" else None
         if kind is None:
@@ -187,4 +185,3 @@ def _lists(page: Page) -> None:
             page.report("list-handmade", False,
                         "Paragraphs starting with bullets or numbers typed by hand: use the editor's "
                         "list button so that screen readers announce a list", block)
-            reported.add(id(block))

@@ -86,9 +86,17 @@ def _styled_text(page: Page) -> None:
     sizes: set[int] = set()
     first_styled = None
     style_of = styles.styles_in_order(page.body)
+    alnum = _ALNUM.search
     for el in page.body.iter(etree.Element):
         tag = el.tag
-        if tag in SKIP_TEXT or not _has_own_words(el):
+        if tag in SKIP_TEXT:
+            continue
+        # only elements with a letter or digit of their own (see _has_own_words, inlined: hot)
+        text = el.text
+        if text and not text.isspace():
+            if alnum(text) is None:
+                continue
+        elif not any(child.tail and alnum(child.tail) for child in el):
             continue
         s = style_of[el]
         if s.hidden:

@@ -10,8 +10,10 @@ from checkers.accname import PRESENTATIONAL
 from checkers.htmldoc import Page
 
 RULES = ("table-layout", "table-caption", "table-headers", "table-merged-cells", "table-empty-rows",
-         "table-headers-attr", "table-header-assigned")
+         "table-headers-attr", "table-header-assigned", "table-th-scope")
+SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
 HEADER_ROLES = frozenset({"columnheader", "rowheader"})
+CELL_TAGS = frozenset({"td", "th"})
 MAX_GRID_CELLS = 100_000
 
 
@@ -33,11 +35,12 @@ def _rows(table) -> list:
 
 
 def _cells(row) -> list:
-    return [c for c in row if c.tag in ("td", "th")]
+    return [c for c in row if c.tag in CELL_TAGS]
 
 
 def _is_header(cell) -> bool:
-    role = (cell.get("role") or "").strip().lower()
+    role = cell.get("role")
+    role = role.strip().lower() if role else ""
     if role:
         return role in HEADER_ROLES
     return cell.tag == "th"
@@ -53,27 +56,40 @@ def _span(cell, attr: str) -> int:
         return 1
 
 
-def _grid(rows: list) -> dict[tuple[int, int], object]:
+def _grid(row_cells: list[list], spans: dict) -> dict[tuple[int, int], object]:
     """HTML table model, simplified: (row, column) -> cell, following rowspan and colspan."""
     grid: dict[tuple[int, int], object] = {}
-    for r, row in enumerate(rows):
+    for r, cells in enumerate(row_cells):
         c = 0
-        for cell in _cells(row):
+        for cell in cells:
             while (r, c) in grid:
                 c += 1
-            for dr in range(_span(cell, "rowspan")):
-                for dc in range(_span(cell, "colspan")):
-                    if len(grid) < MAX_GRID_CELLS:
-                        grid[(r + dr, c + dc)] = cell
-            c += _span(cell, "colspan")
+            rowspan, colspan = spans.get(cell, (1, 1))
+            if rowspan == colspan == 1:
+                if len(grid) < MAX_GRID_CELLS:
+                    grid[(r, c)] = cell
+            else:
+                for dr in range(rowspan):
+                    for dc in range(colspan):
+                        if len(grid) < MAX_GRID_CELLS:
+                            grid[(r + dr, c + dc)] = cell
+            c += colspan
     return grid
 
 
 def _table(page: Page, table) -> None:
     rows = _rows(table)
-    cells = [c for r in rows for c in _cells(r)]
-    headers = [c for c in cells if _is_header(c)]
-    columns = max((sum(_span(c, "colspan") for c in _cells(r)) for r in rows), default=0)
+    row_cells = [[c for c in row if c.tag in CELL_TAGS] for row in rows]
+    cells = [c for rc in row_cells for c in rc]
+    header_of = {}   # cell -> is it a header cell
+    spans = {}       # cell -> (rowspan, colspan), only for cells that span
+    for cell in cells:
+        attrib = cell.attrib
+        header_of[cell] = _is_header(cell) if "role" in attrib else cell.tag == "th"
+        if "colspan" in attrib or "rowspan" in attrib:
+            spans[cell] = (_span(cell, "rowspan"), _span(cell, "colspan"))
+    headers = [c for c in cells if header_of[c]]
+    columns = max((sum(spans[c][1] if c in spans else 1 for c in rc) for rc in row_cells), default=0)
     role = (table.get("role") or "").strip().lower()
     if role in PRESENTATIONAL:
         semantic = bool(headers) or table.find("caption") is not None
@@ -93,13 +109,13 @@ def _table(page: Page, table) -> None:
                 "Table has no title: add a caption (the editor's table caption field)", table)
     page.report("table-headers", bool(headers),
                 "Table has no header cells: mark the first row and/or column as headers", table)
-    merged = next((c for c in cells if _span(c, "colspan") > 1 or _span(c, "rowspan") > 1), None)
+    merged = next((c for c in cells if c in spans and (spans[c][0] > 1 or spans[c][1] > 1)), None)
     page.report("table-merged-cells", merged is None,
                 "Table has merged cells, which screen readers announce poorly: split them", merged)
-    empty_row = next((r for r in rows if _cells(r) and all(_empty(page, c) for c in _cells(r))), None)
+    empty_row = next((r for r, rc in zip(rows, row_cells) if rc and all(_empty(page, c) for c in rc)), None)
     page.report("table-empty-rows", empty_row is None, "Table has an empty row: remove it", empty_row)
     _headers_attributes(page, table, cells)
-    _assigned(page, rows, headers, cells)
+    _assigned(page, row_cells, headers, cells, header_of, spans)
 
 
 def _empty(page: Page, cell) -> bool:
@@ -120,34 +136,55 @@ def _headers_attributes(page: Page, table, cells: list) -> None:
                     "another cell of this table", cell)
 
 
-def _assigned(page: Page, rows: list, headers: list, cells: list) -> None:
+def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, header_of: dict,
+              spans: dict) -> None:
     """ACT d0f69e: each header cell is assigned to at least one data cell (its column for a
     column header, its row for a row header, or a data cell naming it in headers)."""
     if not headers:
         return
-    grid = _grid(rows)
-    positions: dict[int, list[tuple[int, int]]] = {}
+    grid = _grid(row_cells, spans)
+    positions: dict[object, list[tuple[int, int]]] = {}
+    data_rows, data_cols = set(), set()
     for pos, cell in grid.items():
-        positions.setdefault(id(cell), []).append(pos)
-    data_rows = {r for (r, _), cell in grid.items() if not _is_header(cell)}
-    data_cols = {c for (_, c), cell in grid.items() if not _is_header(cell)}
-    named = {i for c in cells for i in (c.get("headers") or "").split()}
+        if header_of[cell]:
+            positions.setdefault(cell, []).append(pos)
+        else:
+            data_rows.add(pos[0])
+            data_cols.add(pos[1])
+    named = {i for c in cells if "headers" in c.attrib for i in c.get("headers").split()}
     for header in headers:
-        if header.get("id") and header.get("id") in named:
+        ident = header.get("id")
+        if ident and ident in named:
             page.report("table-header-assigned", True, "")
             continue
         scope = (header.get("scope") or "").strip().lower()
         role = (header.get("role") or "").strip().lower()
-        spots = positions.get(id(header), [])
-        rows_of = {r for r, _ in spots}
-        cols_of = {c for _, c in spots}
-        column_data = bool(cols_of & data_cols)
-        row_data = bool(rows_of & data_rows)
+        spots = positions.get(header, ())
         if scope in ("row", "rowgroup") or role == "rowheader":
-            ok = row_data
+            ok = any(r in data_rows for r, _ in spots)
         elif scope in ("col", "colgroup") or role == "columnheader":
-            ok = column_data
+            ok = any(c in data_cols for _, c in spots)
         else:
-            ok = column_data or row_data
+            ok = any(c in data_cols or r in data_rows for r, c in spots)
         page.report("table-header-assigned", ok,
                     "Header cell has no data cells in its row or column", header)
+    _scopes(page, grid, positions, headers, named)
+
+
+def _scopes(page: Page, grid: dict, positions: dict, headers: list, named: set) -> None:
+    """Brickfield table_th_should_have_scope, WCAG technique H63: where a table has column headers
+    (in its first row) and row headers (in its first column below that), each <th> says which
+    it is with scope, or data cells name it in their headers attribute."""
+    spots = [spot for cell in headers for spot in positions.get(cell, ())]
+    column_headers = any(r == 0 and c > 0 for r, c in spots)   # the corner cell counts for neither
+    row_headers = any(r > 0 and c == 0 for r, c in spots)
+    if not (column_headers and row_headers):
+        return
+    for header in headers:
+        if header.tag != "th":
+            continue
+        scope = (header.get("scope") or "").strip().lower()
+        ident = header.get("id")
+        page.report("table-th-scope", scope in SCOPES or bool(ident and ident in named),
+                    "This table has both row and column headers: add scope=\"col\" or scope=\"row\" to this "
+                    "header cell so that screen readers know which cells it heads", header)

@@ -107,12 +107,18 @@ class Page:
         filed = _FILED
         by_tag, by_id = self.by_tag, self.by_id
         hiding_inline = False
+        # The hidden / aria-hidden / in-a-link bits, inherited from the parent (filed first).
+        state: dict = {}
+        parent_bits = state.get
         for el in self.elements:
             tag = el.tag
+            bits = parent_bits(el.getparent(), 0)
             if tag in filed:
                 by_tag[tag].append(el)
                 if tag in HEADING_TAGS:
                     self.headings.append(el)
+            if tag in UA_HIDDEN:
+                bits |= NOT_RENDERED
             attrib = el.attrib
             if attrib:
                 ident = attrib.get("id")
@@ -126,11 +132,18 @@ class Page:
                     self.with_lang.append(el)
                 if "hidden" in attrib:
                     self.has_hidden_attribute = True
+                    bits |= NOT_RENDERED
                 if "style" in attrib:
                     self.has_inline_style = True
                     inline = attrib["style"].lower()
                     if "none" in inline or "hidden" in inline or "collapse" in inline:
                         hiding_inline = True
+                aria = attrib.get("aria-hidden")
+                if aria and aria.strip().lower() == "true":
+                    bits |= ARIA_HIDDEN
+                if tag == "a" and "href" in attrib:
+                    bits |= IN_LINK
+            state[el] = bits
         self.element_count = len(self.elements)
         # Keep what scripts and styles say, then drop them: their text is not page text.
         self.style_texts = [el.text for el in by_tag["style"] if el.text]
@@ -147,10 +160,13 @@ class Page:
         self._words: int | None = None
         self._texts: dict = {}
         self._resolved: dict[tuple[str, str], str] = {}
+        self._paths: dict = {}
+        self._positions: dict = {}
         self.rec: Recorder | None = None
         self._problem_count: dict[str, int] = defaultdict(int)
         self._overflow: dict[str, list] = {}
-        self._state = self._states()
+        # With CSS that can hide things, "not rendered" comes from the computed styles instead.
+        self._state = self._states() if self.hiding_css else state
 
     def _states(self) -> dict:
         """Hidden / aria-hidden / inside-a-link bits for every element in the tree, parents first.
@@ -200,8 +216,11 @@ class Page:
 
     @property
     def styles(self) -> StyleResolver:
+        """The style resolver, with every element's style computed (parents first, one pass):
+        the style rules ask for most of them anyway."""
         if self._resolver is None:
             self._resolver = StyleResolver(self.style_texts)
+            self._resolver.styles_in_order(self.root)
         return self._resolver
 
     def not_rendered(self, el) -> bool:
@@ -258,34 +277,51 @@ class Page:
 
     # -- locations and recording ------------------------------------------------------------
     def selector(self, el) -> str:
-        parts: list[str] = []
-        node = el
-        anchored = False
-        while node is not None and isinstance(node.tag, str):
-            tag = node.tag
-            if tag in ("html", "body"):
-                anchored = tag == "body" and not self.fragment
-                break
-            ident = node.get("id")
-            if ident and _CSS_IDENT.match(ident) and self.by_id.get(ident) is node:
-                parts.append("#" + ident)
-                break
-            parent = node.getparent()
-            if parent is None:
-                parts.append(tag)
-                break
-            before = sum(1 for _ in node.itersiblings(tag, preceding=True))
-            if before or next(node.itersiblings(tag), None) is not None:
-                parts.append(f"{tag}:nth-of-type({before + 1})")
-            else:
-                parts.append(tag)
-            if tag == "tr" and parent.tag == "table":
-                parts.append("tbody")  # browsers wrap bare rows in a tbody, libxml2 does not
-            node = parent
-        path = " > ".join(reversed(parts))
+        """A CSS selector for el: from the nearest element with a unique id, or from body."""
+        path, anchored = self._path(el)
         if anchored:
             return "body > " + path if path else "body"
         return path or str(el.tag)
+
+    def _path(self, node) -> tuple[str, bool]:
+        """The selector from node's anchor down to node, and whether it hangs from body.
+        Remembered per element: findings in one region share their ancestors' part."""
+        known = self._paths.get(node)
+        if known is not None:
+            return known
+        tag = node.tag
+        parent = node.getparent()
+        if not isinstance(tag, str):
+            result = ("", False)
+        elif tag in ("html", "body"):
+            result = ("", tag == "body" and not self.fragment)
+        elif (ident := node.get("id")) and _CSS_IDENT.match(ident) and self.by_id.get(ident) is node:
+            result = ("#" + ident, False)
+        elif parent is None:
+            result = (tag, False)
+        else:
+            index, total = self._position(parent, node)
+            part = f"{tag}:nth-of-type({index})" if total > 1 else tag
+            if tag == "tr" and parent.tag == "table":
+                part = "tbody > " + part  # browsers wrap bare rows in a tbody, libxml2 does not
+            above, anchored = self._path(parent)
+            result = (above + " > " + part if above else part, anchored)
+        self._paths[node] = result
+        return result
+
+    def _position(self, parent, child) -> tuple[int, int]:
+        """child's 1-based index among parent's children of its tag, and how many there are."""
+        positions = self._positions.get(parent)
+        if positions is None:
+            counts: dict[str, int] = {}
+            positions = {}
+            for sibling in parent:
+                tag = sibling.tag
+                if isinstance(tag, str):
+                    counts[tag] = counts.get(tag, 0) + 1
+                    positions[sibling] = counts[tag]
+            positions = self._positions[parent] = {k: (v, counts[k.tag]) for k, v in positions.items()}
+        return positions[child]
 
     def report(self, rule: str, outcome: bool | None, message: str, el=None, evidence: str | None = None) -> None:
         """One test target: True passed, False failed, None cantTell. Past the per-rule cap

@@ -59,13 +59,17 @@ class Rule:
         return self.fix.get("default") or next(iter(self.fix.values()), "")
 
     def finding_refs(self) -> dict[str, Any]:
-        """The `refs` object a finding carries (contract: wcag, act, pdfua, annex)."""
-        refs: dict[str, Any] = {"wcag": list(self.refs.get("wcag", ())),
-                                "act": list(self.refs.get("act", ())),
-                                "pdfua": list(self.refs.get("pdfua", ()))}
-        for extra in ("matterhorn", "axe"):
-            if self.refs.get(extra):
-                refs[extra] = list(self.refs[extra])
+        """The `refs` object a finding carries (contract: wcag, act, pdfua, annex). A new dict
+        each call (callers may change it), copied from one built on first use."""
+        template = self.__dict__.get("_finding_refs")
+        if template is None:
+            template = {"wcag": tuple(self.refs.get("wcag", ())), "act": tuple(self.refs.get("act", ())),
+                        "pdfua": tuple(self.refs.get("pdfua", ()))}
+            for extra in ("matterhorn", "axe"):
+                if self.refs.get(extra):
+                    template[extra] = tuple(self.refs[extra])
+            object.__setattr__(self, "_finding_refs", template)  # a cache, not a field
+        refs: dict[str, Any] = {key: list(value) for key, value in template.items()}
         refs["annex"] = self.annex
         return refs
 

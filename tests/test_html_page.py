@@ -111,3 +111,39 @@ def test_content_facts():
     assert "Intro text." in facts.text and "hidden words" not in facts.text and "Secret" not in facts.text
     assert "Statics\nIntro text." in facts.text   # blocks stay on their own lines
     assert facts.word_count > 20
+
+
+@pytest.mark.parametrize("body, clue", [
+    ("<p>Notes for week 1.</p><footer><p>© 2024 Example University. All rights reserved.</p></footer>",
+     "All rights reserved."),
+    ("<p>Skript zur Vorlesung</p><p>© 2023 TU Beispiel – Alle Rechte vorbehalten</p>",
+     "© 2023 TU Beispiel – Alle Rechte vorbehalten"),
+    ("<p>Σημειώσεις. Με επιφύλαξη παντός δικαιώματος.</p>", "Με επιφύλαξη παντός δικαιώματος."),
+    ("<p>Tous droits   réservés, 2022</p>", "Tous droits réservés, 2022"),
+])
+def test_all_rights_reserved_sentence_is_a_licence_clue(body, clue):
+    _, facts = run(page(body))
+    texts = [c for c in facts.licences if c.where == "html:text"]
+    assert [(c.kind, c.value) for c in texts] == [("text", clue)]
+    from checkers.licence_detect import normalise_licence
+    assert normalise_licence(texts[0].value).spdx == "LicenseRef-AllRightsReserved"
+
+
+@pytest.mark.parametrize("body", [
+    "<p>We reserve the right to change the schedule. All rights of students are listed below.</p>",
+    "<p hidden>All rights reserved.</p><p>Open notes</p>",       # not visible
+    "<p>Overall rights reserved-ness is not a phrase</p>",
+])
+def test_no_rights_clue_without_the_phrase(body):
+    _, facts = run(page(body))
+    assert [c for c in facts.licences if c.where == "html:text"] == []
+
+
+def test_all_rights_reserved_reaches_the_licence_checker():
+    from checkers.engine import check_bytes
+    result = check_bytes(page("<p>Lecture notes.</p><p>© 2024 Example University. All rights reserved.</p>"),
+                         resource="notes.html", name="notes.html")
+    by_rule = {f.rule: f for f in result.findings}
+    assert by_rule["licence-missing"].outcome == "passed"
+    assert by_rule["licence-not-open"].outcome == "failed"
+    assert by_rule["licence-not-open"].evidence == "All rights reserved."

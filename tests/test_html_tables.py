@@ -74,3 +74,37 @@ def test_headers_attribute(body, expected):
 ])
 def test_header_has_data_cells(body, expected):
     assert sorted(outcomes(page(body), "table-header-assigned")) == sorted(expected)
+
+
+# Brickfield table_th_should_have_scope, WCAG technique H63: only tables with headers both across
+# the top and down the side need scope; the finding points at the <th> without it.
+BOTH = ("<table><caption>Loads</caption><tr><th>Beam</th><th>Load</th><th>Span</th></tr>"
+        "<tr><th>B1</th><td>5</td><td>2</td></tr><tr><th>B2</th><td>7</td><td>3</td></tr></table>")
+SCOPED = BOTH.replace("<th>Beam</th><th>Load</th><th>Span</th>",
+                      '<th scope="col">Beam</th><th scope="col">Load</th><th scope="col">Span</th>'
+                      ).replace("<th>B", '<th scope="row">B')
+
+
+@pytest.mark.parametrize("body, expected", [
+    (SCOPED, ["passed"] * 5),
+    (BOTH.replace("<th>B1</th>", '<th scope="row">B1</th>'), ["failed"] * 4 + ["passed"]),
+    (SCOPED.replace('scope="row">B2', 'scope="rows">B2'), ["failed"] + ["passed"] * 4),   # invalid value
+    # data cells that name their headers make scope unnecessary (technique H43)
+    (BOTH.replace("<th>Load</th>", '<th id="load">Load</th>').replace("<td>5</td>", '<td headers="load">5</td>')
+     .replace("<th>Beam</th>", '<th scope="col">Beam</th>').replace("<th>Span</th>", '<th scope="col">Span</th>')
+     .replace("<th>B", '<th scope="row">B'), ["passed"] * 5),
+    (DATA, ["inapplicable"]),                                                                   # column headers only
+    ("<table><tr><th>Beam</th><td>5</td></tr><tr><th>B2</th><td>7</td></tr></table>", ["inapplicable"]),  # row headers only
+    (NO_HEAD, ["inapplicable"]),
+])
+def test_th_scope(body, expected):
+    assert sorted(outcomes(page(body), "table-th-scope")) == sorted(expected)
+
+
+def test_th_scope_points_at_the_header_cell():
+    [problem] = problems(page(BOTH.replace("<th>Beam</th><th>Load</th><th>Span</th>",
+                                           '<th scope="col">Beam</th><th scope="col">Load</th><th>Span</th>')
+                              .replace("<th>B", '<th scope="row">B')), "table-th-scope")
+    assert problem.outcome == "failed" and problem.severity == "minor"
+    assert problem.location.selector.endswith("th:nth-of-type(3)") and problem.evidence == "<th>"
+    assert problem.refs["wcag"] == ["1.3.1"]
