@@ -26,6 +26,7 @@ _DESCRIPTION_WORDS = re.compile(
     r"descri|long description|text version|kuvaus|tekstiversio|beschreibung|textversion|"
     r"descripción|descrizione|περιγραφή|описание|descriere|beskrivning|data table|datos|tabla|taulukko|tabelle",
     re.IGNORECASE)
+_SEPARATORS = re.compile(r"[_\-.+]+")
 _MEDIA_TYPES = ("image/", "video/", "audio/")
 _TEXT_EXTENSIONS = ("pdf", "html", "htm", "txt", "xml", "csv")
 
@@ -97,11 +98,13 @@ def _decorative(page: Page, img) -> bool:
 
 
 def _looks_complex(name: str, src: str) -> bool:
+    if _COMPLEX.search(name):
+        return True
     try:
-        stem = PurePosixPath(unquote(urlsplit(src).path)).stem
+        stem = textcheck.path_stem(unquote(urlsplit(src).path))
     except ValueError:
         stem = ""
-    return bool(_COMPLEX.search(name) or _COMPLEX.search(re.sub(r"[_\-.+]+", " ", stem)))
+    return bool(_COMPLEX.search(_SEPARATORS.sub(" ", stem)))
 
 
 def _has_long_description(page: Page, img) -> bool:

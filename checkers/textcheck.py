@@ -113,8 +113,24 @@ def mentions_new_window(text: str | None) -> bool:
     return any(p in t for p in _phrase_set("new_window"))
 
 
+def path_name(path: str) -> str:
+    """PurePosixPath(path).name without building a path object (hot in the HTML checker): the
+    last component that is neither empty nor "."."""
+    last = path[path.rfind("/") + 1:]
+    if last and last != ".":
+        return last
+    return next((part for part in reversed(path.split("/")) if part and part != "."), "")
+
+
+def path_stem(path: str) -> str:
+    """PurePosixPath(path).stem: the name without its last suffix."""
+    name = path_name(path)
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
+
+
 def _file_stem(name: str) -> str:
-    base = PurePosixPath(unquote(urlsplit(name).path if "://" in name else name)).name
+    base = path_name(unquote(urlsplit(name).path if "://" in name else name))
     return base.rsplit(".", 1)[0] if "." in base else base
 
 
@@ -123,13 +139,16 @@ def looks_like_file_name(alt: str, src: str | None = None) -> bool:
     a = alt.strip()
     if not a:
         return False
-    if re.fullmatch(r"[\w\-. ()]+\.(" + "|".join(IMAGE_EXTENSIONS) + r")", a, re.IGNORECASE):
+    if _IMAGE_FILE_NAME.fullmatch(a):
         return True
     if src:
         stem = _file_stem(src)
-        if stem and normalise(a) in {normalise(stem), normalise(PurePosixPath(unquote(src)).name)}:
+        if stem and normalise(a) in {normalise(stem), normalise(path_name(unquote(src)))}:
             return True
     return False
+
+
+_IMAGE_FILE_NAME = re.compile(r"[\w\-. ()]+\.(" + "|".join(IMAGE_EXTENSIONS) + r")", re.IGNORECASE)
 
 
 _CAMERA_NAME = re.compile(r"^(img|image|dsc|dscn|dcim|pic|photo|screenshot|screen shot|scan|clip)[\s_\-]*\d+$",
