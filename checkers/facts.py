@@ -33,7 +33,12 @@ class ContentFacts:
     dates: dict[str, str] = field(default_factory=dict)  # created / modified / review, ISO text
     word_count: int = 0
     pages: int | None = None                          # pages or slides, where that means something
+    # False when only part of the text was read (a long PDF's first and last pages, the text cap):
+    # a phrase not found may then sit in what was not read, so text heuristics say cantTell.
+    text_complete: bool = True
 
     def add_text(self, text: str) -> None:
+        if text and len(self.text) + len(text) > TEXT_LIMIT:
+            self.text_complete = False
         if len(self.text) < TEXT_LIMIT and text:
             self.text = (self.text + "\n" + text)[:TEXT_LIMIT] if self.text else text[:TEXT_LIMIT]

@@ -64,6 +64,9 @@ def _heuristic(v: Verdicts, subject: Subject, rule: str, hits: list[str], where:
     """The common shape of a text heuristic's verdict."""
     if hits:
         v.passed(rule, f"Found {what} in {where}: {quote_list(hits, 4)}")
+    elif subject.has_text and not subject.facts.text_complete:
+        v.cant_tell(rule, f"No {what} was found in the part of the text that was read (long documents "
+                    f"are read in part); we looked for {looked}. A reviewer must check the rest.")
     elif subject.has_text:
         v.failed(rule, f"No {what} was found; we looked for {looked}.")
     elif subject.has_content and not subject.content_readable:
@@ -258,6 +261,10 @@ def _authors_rules(v: Verdicts, subject: Subject) -> None:
                     "check it and add it to the metadata's creators.")
     elif subject.has_content and not subject.content_readable and not subject.has_metadata:
         v.cant_tell("oer-author-missing", "The content could not be read; a reviewer must check the authors.")
+    elif subject.has_text and not subject.facts.text_complete:
+        v.cant_tell("oer-author-missing", "No author is recorded in the metadata or the document "
+                    "properties, and only part of the text was read; a reviewer must check the "
+                    "authors and add them to the metadata's creators.")
     else:
         where = ["the metadata (creators, files[].author, Moodle author)"] if subject.has_metadata else []
         if subject.has_content:

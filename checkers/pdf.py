@@ -107,6 +107,8 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         for text in pages.text:
             facts.add_text(text)
         facts.word_count = len(facts.text.split())  # of the pages read (pdf_pages.wants_text)
+        if pages.text_partial:
+            facts.text_complete = False
         marked = _marked(pdf)
         _check_tagged(rec, tree, marked)
         _check_title(rec, meta)

@@ -348,3 +348,25 @@ def test_a_large_text_is_handled():
     text = ("Heat flows (Smith 2020) from warm bodies. " * 5000)[:200_000]
     findings = check({}, page(text))
     assert only(findings, "oer-learning-objectives").outcome == "failed"
+
+
+@pytest.mark.parametrize("rule", ["oer-learning-objectives", "oer-update-cycle", "oer-sources-cited",
+                                  "oer-author-missing"])
+def test_a_phrase_missing_from_partly_read_text_is_cant_tell_not_failed(rule):
+    assert only(check({}, page()), rule).outcome == "failed"
+    partial = only(check({}, page(text_complete=False)), rule)
+    assert partial.outcome == "cantTell"
+    assert "part" in partial.message
+
+
+def test_a_phrase_found_in_partly_read_text_still_passes():
+    text = LONG + " Learning objectives: after this unit you will be able to size a heat pump."
+    assert only(check({}, page(text=text, text_complete=False)), "oer-learning-objectives").outcome == "passed"
+
+
+def test_text_over_the_facts_cap_is_marked_partial():
+    facts = ContentFacts("html")
+    facts.add_text("word " * 30_000)
+    assert facts.text_complete
+    facts.add_text("word " * 30_000)
+    assert not facts.text_complete

@@ -540,3 +540,11 @@ def test_text_window_follows_the_caps():
     assert _pages_read(facts, 6) == [1, 2, 3, 4, 5, 6]
     evidence = only(findings, "pdf-headings-missing", "failed")[0].evidence
     assert evidence == "6-page, 30-word, no /H or /H1–/H6 structure element"
+
+
+def test_facts_say_whether_all_text_was_read():
+    data = _marked_pages(6)
+    _, facts = check(data)
+    assert facts.text_complete
+    _, facts = check(data, pdf_caps={"text_head_pages": 1, "text_min_chars": 0, "text_tail_pages": 1})
+    assert not facts.text_complete
