@@ -47,7 +47,30 @@ def _wrapped_source() -> str:
     # define/module/exports shadowed: axe takes its global form even where a loader exists.
     return ("(function(define, module, exports){\n" + axe_source() + "\n"
             "try { Object.defineProperty(window, '__oerlintAxe', {value: window.axe, writable: false,"
-            " configurable: false}); } catch (e) {}\n}).call(window);")
+            " configurable: false}); } catch (e) {}\n" + _FAST_COLOUR_JS + "}).call(window);")
+
+
+# axe parses every computed colour through colorjs.io (`new Color(text).to("srgb")`), a quarter
+# of its time on an ordinary page. Computed styles serialise sRGB colours as `rgb(R, G, B)` or
+# `rgba(R, G, B, A)`; for exactly that form the channels are R/255, G/255, B/255 and the alpha A,
+# bit for bit what colorjs gives (checked on every channel value, halves and alpha steps: tests/
+# test_browser.py); anything else (color(), oklch(), keywords) still goes to axe's own parser.
+_FAST_COLOUR_JS = r"""
+(function (Color) {
+  if (!Color || typeof Color.prototype.parseString !== 'function') return;
+  var parse = Color.prototype.parseString;
+  var RGB = /^rgba?\((\d{1,3}(?:\.\d+)?), (\d{1,3}(?:\.\d+)?), (\d{1,3}(?:\.\d+)?)(?:, (0|1|0?\.\d+))?\)$/;
+  function parseComputed(text) {
+    var m = typeof text === 'string' && RGB.exec(text);
+    if (!m || m[1] > 255 || m[2] > 255 || m[3] > 255) return parse.call(this, text);
+    this.r = m[1] / 255; this.g = m[2] / 255; this.b = m[3] / 255;
+    this.alpha = m[4] === undefined ? 1 : +m[4];
+    return this;
+  }
+  parseComputed.axeParse = parse;
+  Color.prototype.parseString = parseComputed;
+})(window.axe && window.axe.commons && window.axe.commons.color && window.axe.commons.color.Color);
+"""
 
 
 def install(driver) -> None:
@@ -88,7 +111,11 @@ class AxeRun:
 
 def run(driver, rules: list[str], static_selectors: list[str | None], fragment: bool) -> AxeRun | None:
     """axe results for the loaded page, or None when axe is not present in it."""
+    # elementRef: top-document nodes come back as elements, keyed by `canon` in the page; axe's own
+    # selectors are then only needed for nodes inside frames (axe keeps them there whatever
+    # `selectors` says), so it is spared building one for every node and related node.
     options = {"runOnly": {"type": "rule", "values": rules}, "preload": False, "elementRef": True,
+               "selectors": False, "ancestry": False, "xpath": False,
                "iframes": True, "frameWaitTime": FRAME_WAIT_MS, "performanceTimer": False}
     raw = driver.execute_async_script(_RUN_JS, json.dumps(options), static_selectors, not fragment,
                                       MAX_NODES_PER_RULE, sorted(NO_BOX_TAGS))
@@ -164,7 +191,8 @@ function served(doc) { return !doc.querySelector('meta[name="oerlint-not-served"
 // A node's key; null when it lies in a frame whose content we did not serve (another host,
 // a missing file): such content was never available to check.
 function nodeKey(node) {
-  if (node.element && node.target.length === 1) return canon(node.element, anchoredTop);
+  if (node.element) return canon(node.element, anchoredTop);     // a node of the top document
+  if (!node.target) return null;
   var doc = document, keys = [], el = null;
   for (var i = 0; i < node.target.length; i++) {
     try { el = select(doc, node.target[i]); } catch (e) { el = null; }
