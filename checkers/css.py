@@ -65,6 +65,15 @@ def parse_declarations(text: str | None) -> dict[str, str]:
     return out
 
 
+# The computed properties Style is made of; declarations of any other property change nothing.
+USED_PROPERTIES = frozenset({"display", "visibility", "color", "background-image", "background-color",
+                             "font-size", "font-weight", "font-style", "text-decoration", "font-family"})
+
+
+def _used(decls: dict[str, str]) -> dict[str, str]:
+    return decls if decls.keys() <= USED_PROPERTIES else {k: v for k, v in decls.items() if k in USED_PROPERTIES}
+
+
 def _expand(name: str, value: str) -> Iterable[tuple[str, str]]:
     low = value.lower()
     if name == "background":
@@ -213,9 +222,9 @@ def parse_stylesheet(css: str, start_order: int = 0) -> list[StyleRule]:
         selectors, sep, body = block.partition("{")
         if not sep:
             continue
-        decls = parse_declarations(body)
+        decls = _used(parse_declarations(body))
         if not decls:
-            continue
+            continue  # nothing the checks read (text-align, margins...): the rule changes nothing
         for sel in selectors.split(","):
             parsed = _parse_selector(sel)
             if parsed is None:
@@ -316,7 +325,7 @@ class StyleResolver:
         if inline:
             parsed = self._inline.get(inline)
             if parsed is None:
-                parsed = self._inline[inline] = parse_declarations(inline[:10_000])
+                parsed = self._inline[inline] = _used(parse_declarations(inline[:10_000]))
             decls.update(parsed)
         return decls
 
