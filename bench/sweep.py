@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,14 +40,66 @@ def source_for(url: str, tmp: Path):
     return parse_sources(yaml.safe_load((tmp / "sources.yaml").read_text()))[0]
 
 
+class CpuMeter:
+    """CPU seconds spent by this process and by its descendants (checker pools, Celery workers),
+    the repository server's process excepted. Descendants are sampled every half second, so a
+    checker worker replaced between two samples loses at most half a second of its time."""
+
+    def __init__(self, exclude: set[int]):
+        import psutil
+        self.me = psutil.Process()
+        self.exclude = set(exclude)
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+        for child in self.me.children(recursive=True):
+            if child.pid in self.exclude:
+                continue
+            try:
+                if child.ppid() in self.exclude:
+                    continue
+                t = child.cpu_times()
+                self.seen[child.pid] = max(self.seen.get(child.pid, 0.0), t.user + t.system)
+            except psutil.Error:
+                pass
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> "CpuMeter":
+        self._sample()
+        self.start_children = sum(self.seen.values())
+        self.start_self = time.process_time()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        self.main = time.process_time() - self.start_self
+        self.children = sum(self.seen.values()) - self.start_children
+
+
+EXCLUDE: set[int] = set()   # the repository server's pid
+
+
 def timed(label: str, fn, resources_key: str = "checked") -> dict:
     start = time.perf_counter()
-    summary = fn()
+    with CpuMeter(EXCLUDE) as cpu:
+        summary = fn()
     elapsed = time.perf_counter() - start
     done = summary.get(resources_key, 0) or 0
-    rate = f", {done / elapsed:6.1f} resources/s" if done else ""
-    print(f"  {label:<38} {elapsed:7.1f} s  ({resources_key} {done}, downloads {summary.get('downloads', 0)}"
-          f"{rate})", flush=True)
+    rate = f" {done / elapsed:6.1f} res/s" if done else ""
+    per = (f"; CPU/resource {1000 * cpu.main / done:5.1f} ms here + {1000 * cpu.children / done:5.1f} ms "
+           f"in workers" if done else "")
+    print(f"  {label:<36} {elapsed:7.1f} s{rate}  ({resources_key} {done}, downloads "
+          f"{summary.get('downloads', 0)}; CPU {cpu.main:.1f} s here + {cpu.children:.1f} s workers{per})",
+          flush=True)
     return summary
 
 
@@ -114,6 +167,7 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-celery", action="store_true")
     args = parser.parse_args([] if argv is None else argv)
     proc, url = serve(args.resources)
+    EXCLUDE.add(proc.pid)
     try:
         with tempfile.TemporaryDirectory(prefix="oerlint-bench-sweep-") as tmp:
             print(f"corpus: {args.resources} records (HTML, PDF, PPTX, DOCX, MP4/WebM +/- captions, "

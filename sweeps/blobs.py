@@ -5,6 +5,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 
@@ -32,7 +33,9 @@ class BlobStore:
             Path(src).unlink(missing_ok=True)
             return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(dest.name + f".{os.getpid()}.tmp")
+        # one temporary name per process and thread: two threads storing the same content
+        # (shared files are common) must not move their copies onto each other's
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             shutil.move(str(src), tmp)
         except OSError:

@@ -11,6 +11,11 @@ from sweeps.pipeline import Sweeper, SweepSettings
 
 log = logging.getLogger(__name__)
 
+# Threads fetch and check; each takes a batch of resources, read in one query and stored in one
+# transaction (SQLite has a single writer anyway). The checkers' pool has one process per core.
+THREADS = int(os.environ.get("OERLINT_SWEEP_THREADS", "4"))
+BATCH = int(os.environ.get("OERLINT_SWEEP_BATCH", "8"))
+
 
 def make_fetcher(source: Any):
     from harvester.fetch import fetcher_for
@@ -23,13 +28,14 @@ def make_pool():
 
 
 def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool = False,
-              limit: int | None = None, since: str | None = None, threads: int = 4,
+              limit: int | None = None, since: str | None = None, threads: int = THREADS,
+              batch_size: int = BATCH,
               trigger: str = "manual", isolate: bool | None = None,
               progress: Callable[[str, int], None] | None = None) -> dict[str, Any]:
     """Run one whole sweep of `source` here; returns the finished sweep's counts.
 
-    `progress(kind, n)` is told of each harvested record ("harvested") and processed resource
-    ("processed"), for a progress bar.
+    `progress(kind, n)` is told of each harvested record ("harvested") and of processed resources
+    ("processed", a batch at a time), for a progress bar.
     """
     if isolate is None:  # checkers in isolated processes unless OERLINT_NO_ISOLATION is set
         isolate = not os.environ.get("OERLINT_NO_ISOLATION")
@@ -41,31 +47,47 @@ def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool 
         if sweep_id is None:
             return {"status": "skipped", "reason": f"a sweep of {source.name} is already running"}
         submitted: set[int] = set()
+        batch: list[int] = []
         lock = threading.Lock()
-        slots = threading.BoundedSemaphore(threads * 4)  # keeps memory flat on huge harvests
+        slots = threading.BoundedSemaphore(threads * 2)  # keeps memory flat on huge harvests
 
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sweep") as executor:
             def done(future) -> None:
                 slots.release()
-                if future.exception() is not None:  # the item stays pending; finish() counts it
-                    log.error("resource not processed: %r", future.exception())
+                if future.exception() is not None:  # the items stay pending; finish() counts them
+                    log.error("resources not processed: %r", future.exception())
                 if progress:
-                    progress("processed", 1)
+                    progress("processed", future.size)
+
+            def send() -> None:
+                with lock:
+                    ids = batch[:]
+                    batch.clear()
+                if ids:
+                    slots.acquire()
+                    future = executor.submit(sweeper.process_many, sweep_id, ids)
+                    future.size = len(ids)
+                    future.add_done_callback(done)
 
             def submit(resource_id: int) -> None:
                 with lock:
                     if resource_id in submitted:
                         return
                     submitted.add(resource_id)
-                slots.acquire()
-                executor.submit(sweeper.process, sweep_id, resource_id).add_done_callback(done)
+                    batch.append(resource_id)
+                    full_batch = len(batch) >= batch_size
+                if full_batch:
+                    send()
 
             for rid in sweeper.pending(sweep_id):
                 submit(rid)
+            send()
             sweeper.harvest(sweep_id, full=full, limit=limit, since=since, on_queued=submit,
+                            on_stored=send,
                             on_record=(lambda: progress("harvested", 1)) if progress else None)
             for rid in sweeper.pending(sweep_id):  # anything queued outside the callbacks
                 submit(rid)
+            send()
         return sweeper.finish(sweep_id)
     finally:
         if pool is not None:

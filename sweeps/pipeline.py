@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from checkers.engine import check_bytes
@@ -27,8 +27,10 @@ from harvester.retry import RetryPolicy
 from rules.catalogue import catalogue
 from store.db import acquire_lease, data_dir, database_url, release_lease, session
 from store.models import Resource, ResourceVersion, Result, Source, Sweep, SweepItem
+from sweeps import writes
 from sweeps.blobs import BlobStore
 from sweeps.units import expand, file_unit_identifier, metadata_hash, stored_record
+from sweeps.writes import Done
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +52,6 @@ class SweepSettings:
     drop_share: float = field(default_factory=lambda: float(os.environ.get("OERLINT_COUNT_DROP_SHARE", "0.5")))
     batch: int = 100                       # harvested records stored per transaction
     policy: str | None = None              # licence policy (else the source's, else "platform")
-
-
-@dataclass
-class Done:
-    """What processing one resource came to, written in one transaction with its sweep item."""
-    outcome: str                           # checked | rechecked | unchanged | error
-    downloaded: bool = False
-    message: str | None = None
-    result: tuple | None = None            # (sha, metadata sha, fetch info, CheckResult) to store
-    current: tuple | None = None           # (version id, result id, fetch info) still current
 
 
 def now() -> datetime:
@@ -167,7 +159,8 @@ class Sweeper:
     # -- harvest ---------------------------------------------------------------------------
     def harvest(self, sweep_id: int, *, full: bool = False, limit: int | None = None,
                 since: str | None = None, on_queued: Callable[[int], None] | None = None,
-                on_record: Callable[[], None] | None = None) -> dict[str, Any]:
+                on_record: Callable[[], None] | None = None,
+                on_stored: Callable[[], None] | None = None) -> dict[str, Any]:
         """Harvest with retries; upsert resources and queue sweep items as records arrive.
 
         A harvest that fails (an exception, or a harvester that stopped on errors before the end
@@ -193,6 +186,8 @@ class Sweeper:
                 batch.clear()
                 for rid in queued if on_queued else ():
                     on_queued(rid)
+                if on_stored:   # the batch's resources are all queued: time to send them
+                    on_stored()
 
         def save_checkpoint(cp: dict) -> None:
             store_batch()  # the records before a checkpoint are stored before the checkpoint is
@@ -324,24 +319,37 @@ class Sweeper:
 
     def pending(self, sweep_id: int) -> list[int]:
         with session(self.db_url) as s:
-            return list(s.scalars(select(SweepItem.resource_id).where(
-                SweepItem.sweep_id == sweep_id, SweepItem.state == "pending")))
+            return list(s.connection().execute(writes.PENDING_OF, {"sweep_id": sweep_id}).scalars())
 
-    # -- process one resource --------------------------------------------------------------
+    # -- process resources -----------------------------------------------------------------
     def process(self, sweep_id: int, resource_id: int) -> str:
         """Fetch (if needed), check and store one resource. Never raises for bad content."""
-        try:
-            done = self._process(sweep_id, resource_id)
-        except Exception as exc:  # one resource never stops a sweep
-            log.exception("processing resource %s failed", resource_id)
-            done = Done("error", message=self._clean(f"{type(exc).__name__}: {exc}"))
-        try:
-            self._write(sweep_id, resource_id, done)
-        except Exception as exc:
-            log.exception("storing the result of resource %s failed", resource_id)
-            done = Done("error", message=self._clean(f"storing failed: {type(exc).__name__}: {exc}"))
-            self._write(sweep_id, resource_id, done)
-        return done.outcome
+        return self.process_many(sweep_id, [resource_id]).get(resource_id, "skipped")
+
+    def process_many(self, sweep_id: int, resource_ids: list[int]) -> dict[int, str]:
+        """Process a batch of resources: one query reads them, each is fetched and checked on its
+        own (a failure is that resource's error), one transaction stores them all.
+
+        Resources whose item in this sweep is already done (a redelivered chunk) are skipped.
+        Returns resource id -> outcome.
+        """
+        ids = list(dict.fromkeys(resource_ids))
+        with session(self.db_url) as s:
+            rows = writes.load(s.connection(), sweep_id, ids)
+            revalidate = self._revalidating(s, sweep_id)
+        items: list[tuple[int, Done]] = []
+        for rid in ids:
+            row = rows.get(rid)
+            if row is not None and row.item_state not in (None, "pending"):
+                continue
+            try:
+                done = self._decide(row, revalidate)
+            except Exception as exc:  # one resource never stops a sweep
+                log.exception("processing resource %s failed", rid)
+                done = Done("error", message=self._clean(f"{type(exc).__name__}: {exc}"))
+            items.append((rid, done))
+        self._write(sweep_id, items)
+        return {rid: done.outcome for rid, done in items}
 
     def _revalidating(self, s, sweep_id: int) -> bool:
         if sweep_id not in self._revalidate:
@@ -349,39 +357,34 @@ class Sweeper:
             self._revalidate[sweep_id] = bool(sweep and (sweep.counts or {}).get("revalidate"))
         return self._revalidate[sweep_id]
 
-    def _process(self, sweep_id: int, resource_id: int) -> Done:
-        # One query for what the decision needs: the resource, its current version and the
-        # ruleset of its current result (not the result's findings).
-        with session(self.db_url) as s:
-            row = s.execute(
-                select(Resource.deleted, Resource.stale, Resource.identifier, Resource.record, Resource.source_id,
-                       ResourceVersion, Result.id, Result.ruleset_version)
-                .outerjoin(ResourceVersion, ResourceVersion.id == Resource.current_version_id)
-                .outerjoin(Result, Result.id == Resource.current_result_id)
-                .where(Resource.id == resource_id)).first()
-            if row is None or row.deleted:
-                return Done("unchanged", message="deleted")
-            revalidate = self._revalidating(s, sweep_id)
-        stale, identifier, record_data, prev = row.stale, row.identifier, dict(row.record or {}), row.ResourceVersion
-        current = (row.id, row.ruleset_version) if row.id is not None else None
+    def _decide(self, row: Any, revalidate: bool) -> Done:
+        """What one resource (a row of writes.LOAD) comes to: unchanged, or checked."""
+        if row is None or row.deleted:
+            return Done("unchanged", message="deleted")
+        record_data, prev = dict(row.record or {}), writes.prev_of(row)
         unit = record_data.get("unit") or {"kind": "metadata", "file": None}
-        up_to_date = current is not None and current[1] == self.ruleset
-        if not stale and up_to_date and not (revalidate and unit["kind"] == "file"):
+        current_id = row.current_result_id if row.ruleset_version is not None else None
+        up_to_date = current_id is not None and row.ruleset_version == self.ruleset
+        if not row.stale and up_to_date and not (revalidate and unit["kind"] == "file"):
             return Done("unchanged")
         record = ResourceRecord.from_dict(record_data)
         meta_sha = metadata_hash(record_data)
 
-        fetched = self._content(unit, record, prev, ask_server=stale or revalidate)
+        fetched = self._content(unit, record, prev, ask_server=row.stale or revalidate)
         if isinstance(fetched, str):
             return Done("error", message=fetched)
         data, sha, fetch_info, downloaded = fetched
         same_content = prev is not None and prev.sha256 == sha and prev.metadata_sha256 == meta_sha
         if same_content and up_to_date:
-            return Done("unchanged", downloaded, current=(prev.id, current[0], fetch_info))
+            # Still current: write only what differs (nothing at all, after a 304 that sent the
+            # validators already kept).
+            tags = (fetch_info.get("etag") or prev.etag, fetch_info.get("last_modified") or prev.last_modified)
+            return Done("unchanged", downloaded, current=(prev.id, current_id) if row.stale else None,
+                        tags=(prev.id, *tags) if tags != (prev.etag, prev.last_modified) else None)
 
         name, base_url = self._name_and_base(unit, record)
         siblings, sibling_data = self._siblings(record, unit, data, row.source_id)
-        result = check_bytes(data, resource=identifier, name=name,
+        result = check_bytes(data, resource=row.identifier, name=name,
                              media_type=fetch_info.get("media_type"), metadata=record.to_dict(),
                              base_url=base_url, policy=self.policy, siblings=siblings,
                              sibling_data=sibling_data, runner=self.runner,
@@ -389,27 +392,31 @@ class Sweeper:
         return Done("rechecked" if same_content else "checked", downloaded,
                     result=(sha, meta_sha, fetch_info, result))
 
-    def _write(self, sweep_id: int, resource_id: int, done: Done) -> None:
-        """Store the result (or the still-current one) and the sweep item in one transaction.
+    def _write(self, sweep_id: int, items: list[tuple[int, Done]]) -> None:
+        """Store a batch in one transaction; a batch that cannot be stored is stored one by one,
+        and a resource that cannot be stored gets its error recorded instead."""
+        if not items:
+            return
+        try:
+            self._write_batch(sweep_id, items)
+            return
+        except Exception as exc:
+            if len(items) > 1:
+                log.warning("storing a batch of %d failed (%s); storing one by one", len(items),
+                            type(exc).__name__)
+                for item in items:
+                    self._write(sweep_id, [item])
+                return
+            rid, _done = items[0]
+            log.exception("storing the result of resource %s failed", rid)
+            message = self._clean(f"storing failed: {type(exc).__name__}: {exc}")
+        self._write_batch(sweep_id, [(rid, Done("error", message=message))])
 
-        Plain SQL statements rather than ORM objects: this runs once per resource, and the
-        unit of work cost more than the checks of a small file.
-        """
+    def _write_batch(self, sweep_id: int, items: list[tuple[int, Done]]) -> None:
         for attempt in range(3):
             try:
                 with session(self.db_url) as s:
-                    if done.result is not None:
-                        self._store(s, sweep_id, resource_id, *done.result)
-                    elif done.current is not None:
-                        self._mark_current(s, resource_id, *done.current)
-                    # Only a pending item is updated: when a redelivered chunk processed a
-                    # resource a second time, the first outcome ("checked") stands.
-                    s.execute(update(SweepItem).where(SweepItem.sweep_id == sweep_id,
-                                                      SweepItem.resource_id == resource_id,
-                                                      SweepItem.state == "pending").values(
-                        state="error" if done.outcome == "error" else "done", outcome=done.outcome,
-                        downloaded=done.downloaded, message=done.message,
-                        attempts=SweepItem.attempts + 1))
+                    writes.write(s.connection(), sweep_id, self.ruleset, items, self._blob_path)
                 return
             except IntegrityError:
                 # A redelivered task stored the same version or result at the same moment: the
@@ -417,7 +424,11 @@ class Sweeper:
                 if attempt == 2:
                     raise
 
-    def _content(self, unit: dict, record: ResourceRecord, prev: ResourceVersion | None, *, ask_server: bool):
+    def _blob_path(self, sha: str) -> str | None:
+        return str(self.blobs.path(sha)) if sha != NO_CONTENT else None
+
+    def _content(self, unit: dict, record: ResourceRecord, prev: writes.Prev | None, *,
+                 ask_server: bool):
         """(data, sha, fetch info, downloaded) or an error message.
 
         A file already cached is only asked for again (conditionally) when `ask_server`: the
@@ -512,51 +523,6 @@ class Sweeper:
             except Exception as exc:
                 log.info("caption file %s not fetched: %s", f.name, type(exc).__name__)
         return names, sibling_data
-
-    def _mark_current(self, s, resource_id: int, version_id: int, result_id: int, info: dict) -> None:
-        """The stored version and result are still current; write only what differs."""
-        s.execute(update(Resource).where(
-            Resource.id == resource_id,
-            or_(Resource.current_version_id.is_distinct_from(version_id),
-                Resource.current_result_id.is_distinct_from(result_id), Resource.stale.is_(True)))
-            .values(current_version_id=version_id, current_result_id=result_id, stale=False))
-        changed = {k: info[k] for k in ("etag", "last_modified") if info.get(k)}
-        if changed:
-            s.execute(update(ResourceVersion).where(
-                ResourceVersion.id == version_id,
-                or_(*(getattr(ResourceVersion, k).is_distinct_from(v) for k, v in changed.items())))
-                .values(**changed))
-
-    def _store(self, s, sweep_id: int, resource_id: int, sha: str, meta_sha: str, info: dict, result) -> None:
-        payload = result.to_dict()
-        failed = sum(1 for f in payload["findings"] if f["outcome"] == "failed")
-        version_id = self._version(s, resource_id, sha, meta_sha, info)
-        result_id = s.scalar(select(Result.id).where(Result.version_id == version_id,
-                                                     Result.ruleset_version == self.ruleset))
-        if result_id is None:
-            # an IntegrityError here: a redelivered task stored it first (see _write)
-            result_id = s.scalar(insert(Result).returning(Result.id).values(
-                resource_id=resource_id, version_id=version_id, sweep_id=sweep_id,
-                ruleset_version=self.ruleset, media_type=payload["media_type"],
-                accessibility=payload["scores"]["accessibility"], overall=payload["scores"]["overall"],
-                failed=failed, scores=payload["scores"], findings=payload["findings"], checked_at=now()))
-        s.execute(update(Resource).where(Resource.id == resource_id).values(
-            current_version_id=version_id, current_result_id=result_id, stale=False))
-
-    def _version(self, s, resource_id: int, sha: str, meta_sha: str, info: dict) -> int:
-        version_id = s.scalar(select(ResourceVersion.id).where(ResourceVersion.resource_id == resource_id,
-                                                               ResourceVersion.sha256 == sha,
-                                                               ResourceVersion.metadata_sha256 == meta_sha))
-        if version_id is None:
-            return s.scalar(insert(ResourceVersion).returning(ResourceVersion.id).values(
-                resource_id=resource_id, sha256=sha, metadata_sha256=meta_sha, url=info.get("url"),
-                media_type=info.get("media_type"), size=info.get("size"), etag=info.get("etag"),
-                last_modified=info.get("last_modified"), fetched_at=now(),
-                blob_path=str(self.blobs.path(sha)) if sha != NO_CONTENT else None))
-        changed = {k: info[k] for k in ("etag", "last_modified") if info.get(k)}
-        if changed:
-            s.execute(update(ResourceVersion).where(ResourceVersion.id == version_id).values(**changed))
-        return version_id
 
     # -- finish ----------------------------------------------------------------------------
     def finish(self, sweep_id: int) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from sweeps.pipeline import Sweeper, SweepSettings
 log = logging.getLogger(__name__)
 
 CHUNK = int(os.environ.get("OERLINT_CHUNK", "25"))
+SUB_BATCH = 8          # resources read in one query and stored in one transaction
 FINALIZE_EVERY = 2.0  # seconds between checks for the last pending items
 VISIBILITY_TIMEOUT = int(os.environ.get("OERLINT_VISIBILITY_TIMEOUT", "600"))
 
@@ -155,17 +156,14 @@ def harvest_task(self, source_name: str, sweep_id: int, full: bool = False, limi
 @app.task(name="oerlint.check_chunk", bind=True, acks_late=True, max_retries=5,
           autoretry_for=(Exception,), retry_backoff=True, retry_backoff_max=60)
 def check_chunk(self, source_name: str, sweep_id: int, resource_ids: list[int]) -> None:
-    """Process a chunk of resources. Idempotent, so any failure is simply retried."""
-    from store.db import session
-    from store.models import SweepItem
+    """Process a chunk of resources. Idempotent, so any failure is simply retried.
+
+    The chunk is stored a few resources at a time (`SUB_BATCH`), so a redelivered chunk skips
+    what a dead worker already stored (Sweeper.process_many skips items that are not pending).
+    """
     sweeper = _sweeper(source_name)
-    with session(sweeper.db_url) as s:
-        todo = set(s.scalars(select(SweepItem.resource_id).where(
-            SweepItem.sweep_id == sweep_id, SweepItem.state == "pending",
-            SweepItem.resource_id.in_(resource_ids))))
-    for rid in resource_ids:
-        if rid in todo:  # a redelivered chunk skips what the dead worker already stored
-            sweeper.process(sweep_id, rid)
+    for i in range(0, len(resource_ids), SUB_BATCH):
+        sweeper.process_many(sweep_id, resource_ids[i:i + SUB_BATCH])
 
 
 def _schedule_finalize(source_name: str, sweep_id: int, *args) -> None:

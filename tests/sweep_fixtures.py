@@ -12,7 +12,7 @@ from demo.server import DemoServer, sources_yaml
 from harvester.retry import RetryPolicy
 from harvester.sources import parse_sources
 from store.db import session
-from store.models import Resource, Result, Sweep
+from store.models import Resource, ResourceVersion, Result, Sweep
 from sweeps.pipeline import SweepSettings
 
 N = 40   # records: 6 kinds of resource, 42 units (two captioned videos carry a .vtt file)
@@ -42,6 +42,7 @@ class Stored:
     current: int            # live resources whose current result exists
     results: int
     per_version_ruleset: int  # the most results for one version × ruleset version (1 = no duplicate)
+    crossed: int            # live resources whose current result or version belongs elsewhere (0 = none)
 
 
 def stored(db_url: str) -> Stored:
@@ -55,7 +56,12 @@ def stored(db_url: str) -> Stored:
         groups = select(func.count().label("n")).select_from(Result).group_by(
             Result.version_id, Result.ruleset_version).subquery()
         dup = s.scalar(select(func.max(groups.c.n)))
-    return Stored(live, deleted, current, results, dup or 0)
+        crossed = s.scalar(select(func.count()).select_from(Resource).join(
+            Result, Result.id == Resource.current_result_id).join(
+            ResourceVersion, ResourceVersion.id == Resource.current_version_id).where(
+            Resource.deleted.is_(False),
+            (Result.version_id != Resource.current_version_id) | (ResourceVersion.resource_id != Resource.id)))
+    return Stored(live, deleted, current, results, dup or 0, crossed)
 
 
 def file_units(server: DemoServer) -> int:

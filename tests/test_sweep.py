@@ -32,7 +32,7 @@ def test_second_sweep_downloads_and_checks_nothing(server, db_url, tmp_path):
     assert server.stats["get"] == file_units(server) + caption_siblings(server)
     after = stored(db_url)
     assert after.live == after.current == units(server)  # every resource: exactly one current result
-    assert after.per_version_ruleset == 1
+    assert after.per_version_ruleset == 1 and after.crossed == 0
 
     server.reset_stats()
     second = sweep(server, db_url, tmp_path)               # incremental: from the checkpoint
