@@ -15,6 +15,7 @@ from rules.catalogue import Catalogue, catalogue
 
 FAILED, CANT_TELL, PASSED, INAPPLICABLE = "failed", "cantTell", "passed", "inapplicable"
 OUTCOMES = (FAILED, CANT_TELL, PASSED, INAPPLICABLE)
+_OUTCOME_SET = frozenset(OUTCOMES)
 UNREADABLE = "unreadable"
 EVIDENCE_MAX = 300
 
@@ -75,9 +76,9 @@ class Finding:
 def make_finding(rule_id: str, outcome: str, message: str, *, evidence: str | None = None,
                  count: int = 1, cat: Catalogue | None = None, **location: Any) -> Finding:
     """A finding for a catalogue rule; severity and refs come from the catalogue."""
-    if outcome not in OUTCOMES:
+    if outcome not in _OUTCOME_SET:
         raise ValueError(f"bad outcome {outcome!r}")
-    rule = (cat or catalogue())[rule_id]
+    rule = (cat if cat is not None else catalogue()).rules.get(rule_id) or (cat or catalogue())[rule_id]
     return Finding(rule_id, outcome, rule.severity, rule.finding_refs(),
                    Location(**location) if location else Location(),
                    evidence if evidence is None or (type(evidence) is str and len(evidence) <= EVIDENCE_MAX)
