@@ -115,7 +115,8 @@ def _table(page: Page, table) -> None:
     empty_row = next((r for r, rc in zip(rows, row_cells) if rc and all(_empty(page, c) for c in rc)), None)
     page.report("table-empty-rows", empty_row is None, "Table has an empty row: remove it", empty_row)
     _headers_attributes(page, table, cells)
-    _assigned(page, row_cells, headers, cells, header_of, spans)
+    if headers:
+        _assigned(page, row_cells, headers, cells, header_of, spans)
 
 
 def _empty(page: Page, cell) -> bool:
@@ -138,37 +139,134 @@ def _headers_attributes(page: Page, table, cells: list) -> None:
 
 def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, header_of: dict,
               spans: dict) -> None:
-    """ACT d0f69e: each header cell is assigned to at least one data cell (its column for a
-    column header, its row for a row header, or a data cell naming it in headers)."""
-    if not headers:
-        return
+    """ACT d0f69e: each non-empty header cell is assigned to at least one cell (a data cell *or
+    another header cell*), by the HTML table model's header assignment: a cell's headers
+    attribute when it has one, else the row and column headers found scanning left and up.
+    Inapplicable to one-row tables and to tables whose headers head no non-empty data cell."""
     grid = _grid(row_cells, spans)
     positions: dict[object, list[tuple[int, int]]] = {}
-    data_rows, data_cols = set(), set()
     for pos, cell in grid.items():
-        if header_of[cell]:
-            positions.setdefault(cell, []).append(pos)
-        else:
-            data_rows.add(pos[0])
-            data_cols.add(pos[1])
-    named = {i for c in cells if "headers" in c.attrib for i in c.get("headers").split()}
-    for header in headers:
-        ident = header.get("id")
-        if ident and ident in named:
-            page.report("table-header-assigned", True, "")
+        positions.setdefault(cell, []).append(pos)
+    _scopes(page, grid, {c: p for c, p in positions.items() if header_of[c]}, headers,
+            {i for c in cells if "headers" in c.attrib for i in c.get("headers").split()})
+    targets = [h for h in headers if h in positions and not page.hidden(h) and not _empty(page, h)]
+    if not targets or len(row_cells) < 2:
+        return
+    model = _TableModel(grid, positions, header_of, cells)
+    assigned: set = set()
+    heads_data = False
+    for cell in cells:
+        if cell not in positions:
             continue
-        scope = (header.get("scope") or "").strip().lower()
-        role = (header.get("role") or "").strip().lower()
-        spots = positions.get(header, ())
-        if scope in ("row", "rowgroup") or role == "rowheader":
-            ok = any(r in data_rows for r, _ in spots)
-        elif scope in ("col", "colgroup") or role == "columnheader":
-            ok = any(c in data_cols for _, c in spots)
+        found = model.headers_of(cell)
+        assigned.update(found)
+        if found and not header_of[cell] and not _empty(page, cell):
+            heads_data = True
+        if heads_data and assigned.issuperset(targets):
+            break
+    if not heads_data:
+        return
+    for header in targets:
+        if header in assigned:
+            page.report("table-header-assigned", True, "")
+        elif model.exhausted:
+            page.report("table-header-assigned", None,
+                        "The table is too large to work out which cells this header heads", header)
         else:
-            ok = any(c in data_cols or r in data_rows for r, c in spots)
-        page.report("table-header-assigned", ok,
-                    "Header cell has no data cells in its row or column", header)
-    _scopes(page, grid, positions, headers, named)
+            page.report("table-header-assigned", False,
+                        "Header cell heads no cell: no cell in its row or column (or naming it in a "
+                        "headers attribute) belongs to it", header)
+
+
+class _TableModel:
+    """The HTML algorithm for assigning header cells
+    (https://html.spec.whatwg.org/multipage/tables.html#algorithm-for-assigning-header-cells),
+    without row and column groups: those headers count as assigned to any cell after them."""
+    MAX_STEPS = 2_000_000   # slot visits; a pathological table gets cantTell, not a long wait
+
+    def __init__(self, grid: dict, positions: dict, header_of: dict, cells: list):
+        self.grid, self.header_of, self.steps, self.exhausted = grid, header_of, 0, False
+        self.box = {}
+        for cell, spots in positions.items():
+            rows, cols = [r for r, _ in spots], [c for _, c in spots]
+            self.box[cell] = (min(cols), min(rows), max(cols) - min(cols) + 1, max(rows) - min(rows) + 1)
+        self.ids = {}
+        for cell in cells:
+            ident = cell.get("id")
+            if ident and ident not in self.ids:
+                self.ids[ident] = cell
+        data_rows, data_cols = set(), set()
+        for (r, c), cell in grid.items():
+            if not header_of[cell]:
+                data_rows.add(r)
+                data_cols.add(c)
+        self.kind = {}
+        for cell, (x, y, w, h) in self.box.items():
+            if header_of[cell]:
+                self.kind[cell] = self._kind(cell, x, y, w, h, data_rows, data_cols)
+
+    def _kind(self, cell, x, y, w, h, data_rows, data_cols) -> str:
+        role = (cell.get("role") or "").strip().lower()
+        if role == "columnheader":
+            return "col"
+        if role == "rowheader":
+            return "row"
+        scope = (cell.get("scope") or "").strip().lower()
+        if scope in SCOPES:
+            return scope
+        if not any(r in data_rows for r in range(y, y + h)):
+            return "col"
+        if not any(c in data_cols for c in range(x, x + w)):
+            return "row"
+        return "auto"   # data cells both in its row and its column: neither, per the HTML spec
+
+    def headers_of(self, cell) -> set:
+        if "headers" in cell.attrib:
+            named = (self.ids.get(i) for i in cell.get("headers").split())
+            return {h for h in named if h is not None and h is not cell}
+        x, y, w, h = self.box[cell]
+        found: set = set()
+        for row in range(y, y + h):
+            self._scan(cell, x, row, -1, 0, found)
+        for col in range(x, x + w):
+            self._scan(cell, col, y, 0, -1, found)
+        for header, kind in self.kind.items():
+            hx, hy, _, _ = self.box[header]
+            if (kind == "rowgroup" and hy <= y and hx < x) or (kind == "colgroup" and hx <= x and hy < y):
+                found.add(header)
+        return found
+
+    def _scan(self, principal, x: int, y: int, dx: int, dy: int, found: set) -> None:
+        opaque: list = []
+        in_block = self.header_of[principal]
+        block = [principal] if in_block else []
+        while True:
+            x, y = x + dx, y + dy
+            if x < 0 or y < 0:
+                return
+            self.steps += 1
+            if self.steps > self.MAX_STEPS:
+                self.exhausted = True
+                return
+            current = self.grid.get((y, x))
+            if current is None or current is principal:
+                continue
+            if self.header_of[current]:
+                in_block = True
+                block.append(current)
+                cx, cy, cw, ch = self.box[current]
+                if dx == 0:
+                    blocked = self.kind[current] != "col" or any(
+                        self.box[o][0] == cx and self.box[o][2] == cw for o in opaque)
+                else:
+                    blocked = self.kind[current] != "row" or any(
+                        self.box[o][1] == cy and self.box[o][3] == ch for o in opaque)
+                if not blocked:
+                    found.add(current)
+            elif in_block:
+                in_block = False
+                opaque.extend(block)
+                block = []
 
 
 def _scopes(page: Page, grid: dict, positions: dict, headers: list, named: set) -> None:
