@@ -6,6 +6,8 @@ judiciously" and are not held to the data-table rules. Every other visible table
 """
 from __future__ import annotations
 
+from collections import deque
+
 from checkers.accname import PRESENTATIONAL
 from checkers.htmldoc import Page
 
@@ -154,15 +156,17 @@ def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, hea
         return
     model = _TableModel(grid, positions, header_of, cells)
     assigned: set = set()
+    remaining = set(targets)
     heads_data = False
     for cell in cells:
         if cell not in positions:
             continue
-        found = model.headers_of(cell)
+        probe = not heads_data and not header_of[cell] and not _empty(page, cell)
+        found = model.headers_of(cell, set() if probe else assigned)
         assigned.update(found)
-        if found and not header_of[cell] and not _empty(page, cell):
-            heads_data = True
-        if heads_data and assigned.issuperset(targets):
+        remaining.difference_update(found)
+        heads_data = heads_data or (probe and bool(found))
+        if heads_data and not remaining:
             break
     if not heads_data:
         return
@@ -182,7 +186,7 @@ class _TableModel:
     """The HTML algorithm for assigning header cells
     (https://html.spec.whatwg.org/multipage/tables.html#algorithm-for-assigning-header-cells),
     without row and column groups: those headers count as assigned to any cell after them."""
-    MAX_STEPS = 2_000_000   # slot visits; a pathological table gets cantTell, not a long wait
+    MAX_STEPS = 500_000   # slot visits; a pathological table gets cantTell, not a long wait
 
     def __init__(self, grid: dict, positions: dict, header_of: dict, cells: list):
         self.grid, self.header_of, self.steps, self.exhausted = grid, header_of, 0, False
@@ -201,9 +205,19 @@ class _TableModel:
                 data_rows.add(r)
                 data_cols.add(c)
         self.kind = {}
+        self.in_row: dict[int, list] = {}   # header cells covering each row, and each column
+        self.in_col: dict[int, list] = {}
         for cell, (x, y, w, h) in self.box.items():
             if header_of[cell]:
                 self.kind[cell] = self._kind(cell, x, y, w, h, data_rows, data_cols)
+                for r in range(y, y + h):
+                    self.in_row.setdefault(r, []).append(cell)
+                for c in range(x, x + w):
+                    self.in_col.setdefault(c, []).append(cell)
+        for lists, axis in ((self.in_row, 0), (self.in_col, 1)):
+            for key, found in lists.items():   # nearest the table's start first
+                lists[key] = deque(sorted(found, key=lambda hd: self.box[hd][axis]))
+        self.groups = [c for c, kind in self.kind.items() if kind in ("rowgroup", "colgroup")]
 
     def _kind(self, cell, x, y, w, h, data_rows, data_cols) -> str:
         role = (cell.get("role") or "").strip().lower()
@@ -218,23 +232,36 @@ class _TableModel:
             return "col"
         if not any(c in data_cols for c in range(x, x + w)):
             return "row"
-        return "auto"   # data cells both in its row and its column: neither, per the HTML spec
+        # Data cells both in its row and its column: neither, per the HTML spec, but browsers
+        # give it a header role anyway (ACT d0f69e, background): the scans accept it as either.
+        return "auto"
 
-    def headers_of(self, cell) -> set:
+    def headers_of(self, cell, known: set) -> set:
+        """The header cells of `cell`; scans that could only find headers already in `known`
+        are skipped (the caller wants to know which headers head anything, not every list)."""
         if "headers" in cell.attrib:
             named = (self.ids.get(i) for i in cell.get("headers").split())
             return {h for h in named if h is not None and h is not cell}
         x, y, w, h = self.box[cell]
         found: set = set()
         for row in range(y, y + h):
-            self._scan(cell, x, row, -1, 0, found)
+            if self._pending_before(self.in_row.get(row), known, 0, x):
+                self._scan(cell, x, row, -1, 0, found)
         for col in range(x, x + w):
-            self._scan(cell, col, y, 0, -1, found)
-        for header, kind in self.kind.items():
+            if self._pending_before(self.in_col.get(col), known, 1, y):
+                self._scan(cell, col, y, 0, -1, found)
+        for header in self.groups:
+            kind = self.kind[header]
             hx, hy, _, _ = self.box[header]
             if (kind == "rowgroup" and hy <= y and hx < x) or (kind == "colgroup" and hx <= x and hy < y):
                 found.add(header)
         return found
+
+    def _pending_before(self, line: deque | None, known: set, axis: int, limit: int) -> bool:
+        """Is a header of this row (column) not yet known to head anything left of (above) limit?"""
+        while line and line[0] in known:
+            line.popleft()
+        return bool(line) and self.box[line[0]][axis] < limit
 
     def _scan(self, principal, x: int, y: int, dx: int, dy: int, found: set) -> None:
         opaque: list = []
@@ -255,11 +282,12 @@ class _TableModel:
                 in_block = True
                 block.append(current)
                 cx, cy, cw, ch = self.box[current]
+                kind = self.kind[current]
                 if dx == 0:
-                    blocked = self.kind[current] != "col" or any(
+                    blocked = kind not in ("col", "auto") or any(
                         self.box[o][0] == cx and self.box[o][2] == cw for o in opaque)
                 else:
-                    blocked = self.kind[current] != "row" or any(
+                    blocked = kind not in ("row", "auto") or any(
                         self.box[o][1] == cy and self.box[o][3] == ch for o in opaque)
                 if not blocked:
                     found.add(current)
