@@ -56,8 +56,20 @@ def check(page: Page) -> None:
                         "Inline frame has no accessible name (add a title attribute)", frame)
 
 
+def _shows_image(img) -> bool:
+    """ACT 23a2a8 applies to images that display one: src, srcset, a <picture> source, a lazy
+    loader's data-src or an inline CSS background; an <img> with none of them shows nothing
+    (Inapplicable Example 5)."""
+    if any(key == "src" or key.endswith(("src", "srcset")) for key in img.attrib):
+        return True
+    if "background" in (img.get("style") or "").lower():
+        return True
+    parent = img.getparent()
+    return parent is not None and parent.tag == "picture" and parent.find("source") is not None
+
+
 def _image(page: Page, img) -> None:
-    if page.not_rendered(img):
+    if page.not_rendered(img) or not _shows_image(img):
         return
     marked = page.aria_hidden(img) or img.get("alt") == "" or explicit_role(img) in PRESENTATIONAL
     if marked and _decorative(page, img):
