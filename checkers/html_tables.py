@@ -100,6 +100,8 @@ def _table(page: Page, table) -> None:
                     "that is not there" if semantic else
                     "Table used for layout: present this content without a table where you can", table)
         return
+    # ACT a25f45 applies to every table with the table role, one-row tables included.
+    _headers_attributes(page, table, cells)
     if not headers and (len(rows) < 2 or columns < 2):
         if cells:
             page.report("table-layout", None,
@@ -116,7 +118,6 @@ def _table(page: Page, table) -> None:
                 "Table has merged cells, which screen readers announce poorly: split them", merged)
     empty_row = next((r for r, rc in zip(rows, row_cells) if rc and all(_empty(page, c) for c in rc)), None)
     page.report("table-empty-rows", empty_row is None, "Table has an empty row: remove it", empty_row)
-    _headers_attributes(page, table, cells)
     if headers:
         _assigned(page, row_cells, headers, cells, header_of, spans)
 
