@@ -22,7 +22,7 @@ MAX_BYTES = 5_000_000   # larger "pages" are exports or data dumps, not course c
 PAGE_RULES = ("html-lang", "html-lang-valid", "element-lang-valid", "page-title")
 RULES = (html_images.RULES + html_media.RULES + html_links.RULES + html_structure.RULES
          + html_tables.RULES + html_style.RULES + PAGE_RULES)
-_TAG_SHAPE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_PRIMARY_SHAPE = re.compile(r"^[A-Za-z]{2,3}$")
 
 
 def check_html(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
@@ -54,9 +54,14 @@ def check_html(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
 
 
 def valid_language_tag(tag: str) -> bool:
-    """BCP 47 shape (hyphens, no underscores) and a primary language subtag that exists."""
-    tag = tag.strip()
-    return bool(_TAG_SHAPE.match(tag)) and langcodes.tag_is_valid(tag)
+    """ACT's "known primary language tag" (bf051a, de46e4): the primary language subtag is in
+    the IANA registry. Later subtags do not count ("en-US-GB" passes); ISO 639-2 codes that the
+    registry lists under their two-letter form ("eng", "ger") and grandfathered tags ("i-lux")
+    fail, having poor support in assistive technologies."""
+    primary = tag.strip().split("-", 1)[0]
+    if not _PRIMARY_SHAPE.match(primary) or not langcodes.tag_is_valid(primary):
+        return False
+    return len(primary) == 2 or len(langcodes.standardize_tag(primary)) != 2
 
 
 def _page_rules(page: Page) -> None:

@@ -27,6 +27,7 @@ FILED = ("img", "input", "area", "object", "embed", "svg", "iframe", "a", "h1", 
 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{1,40})""", re.IGNORECASE)
 _FULL_DOC = re.compile(rb"<!doctype\s|<(?:html|head|body|title)[\s>/]", re.IGNORECASE)
+_FOREIGN_ROOT = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:svg|math)[\s>/]", re.IGNORECASE | re.DOTALL)
 _CSS_IDENT = re.compile(r"^-?[_a-zA-Z][_a-zA-Z0-9-]*$")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -82,7 +83,10 @@ class Page:
         text, self.encoding = decode(data)
         if not text.strip():
             raise PageError("the page is empty")
-        self.fragment = (not _FULL_DOC.search(data[:65536])) if fragment is None else bool(fragment)
+        if fragment is None:
+            # An SVG or MathML document is no HTML page even with a <title> (ACT 2779a5, b5c3f8).
+            fragment = not _FULL_DOC.search(data[:65536]) or bool(_FOREIGN_ROOT.match(data[:4096]))
+        self.fragment = bool(fragment)
         # etree's parser, not lxml.html's: its Python-level element class lookup costs ~20 %.
         parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                                   no_network=True)
