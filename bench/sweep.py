@@ -165,6 +165,7 @@ def run(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--resources", type=int, default=int(os.environ.get("OERLINT_BENCH_SWEEP_N", 10_000)))
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--no-inprocess", action="store_true")
     args = parser.parse_args([] if argv is None else argv)
     proc, url = serve(args.resources)
     EXCLUDE.add(proc.pid)
@@ -172,7 +173,8 @@ def run(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="oerlint-bench-sweep-") as tmp:
             print(f"corpus: {args.resources} records (HTML, PDF, PPTX, DOCX, MP4/WebM +/- captions, "
                   f"metadata only) at {url}; {os.cpu_count()} cores", flush=True)
-            in_process(url, Path(tmp))
+            if not args.no_inprocess:
+                in_process(url, Path(tmp))
             if not args.no_celery:
                 celery(url, Path(tmp))
     finally:

@@ -154,7 +154,8 @@ class Sweeper:
         ids = s.scalars(select(Resource.id).where(
             Resource.source_id == source_id, Resource.deleted.is_(False),
             or_(Resource.stale.is_(True), Resource.current_result_id.is_(None), ~current.exists()))).all()
-        s.add_all(SweepItem(sweep_id=sweep_id, resource_id=rid) for rid in ids)
+        if ids:
+            s.connection().execute(writes.NEW_ITEMS, [{"sweep_id": sweep_id, "resource_id": rid} for rid in ids])
 
     # -- harvest ---------------------------------------------------------------------------
     def harvest(self, sweep_id: int, *, full: bool = False, limit: int | None = None,
@@ -266,56 +267,49 @@ class Sweeper:
         New and changed units are marked stale and queued; with `revalidate` (a full sweep)
         unchanged files are queued too, for a conditional GET.
         """
-        wanted: list[Resource] = []
         with session(self.db_url) as s:
-            by_record: dict[str, dict[str, Resource]] = {}
-            for res in s.scalars(select(Resource).where(
-                    Resource.source_id == source_id,
-                    Resource.record_identifier.in_({r.identifier for r in records}))):
-                by_record.setdefault(res.record_identifier, {})[res.identifier] = res
+            conn = s.connection()
+            by_record = writes.units_of(conn, source_id, {r.identifier for r in records})
+            rows: dict[str, writes.UnitRow] = {}
+            wanted: list[writes.UnitRow] = []
             for record in records:
                 units = by_record.setdefault(record.identifier, {})
+                rows.update(units)
                 if record.deleted:
-                    for res in units.values():
-                        if not res.deleted:
-                            res.deleted, res.stale = True, False
+                    for row in units.values():
+                        if not row.deleted:
+                            row.deleted, row.stale, row.changed = True, False, True
                             counts["deleted"] += 1
                     continue
                 seen = set()
                 for unit in expand(record):
                     seen.add(unit.identifier)
-                    res = self._upsert_unit(s, source_id, record, unit, units.get(unit.identifier), counts)
-                    units[unit.identifier] = res
-                    if res.stale or (revalidate and unit.kind == "file"):
-                        wanted.append(res)
-                for ident, res in units.items():  # a file that left the record
-                    if ident not in seen and not res.deleted:
-                        res.deleted, res.stale = True, False
+                    row = self._upsert_unit(source_id, record, unit, units.get(unit.identifier), counts)
+                    units[unit.identifier] = rows[unit.identifier] = row
+                    if row.stale or (revalidate and unit.kind == "file"):
+                        wanted.append(row)
+                for ident, row in units.items():  # a file that left the record
+                    if ident not in seen and not row.deleted:
+                        row.deleted, row.stale, row.changed = True, False, True
                         counts["deleted"] += 1
-            s.flush()
-            ids = list(dict.fromkeys(res.id for res in wanted))
-            have = set(s.scalars(select(SweepItem.resource_id).where(
-                SweepItem.sweep_id == sweep_id, SweepItem.resource_id.in_(ids)))) if ids else set()
-            s.add_all(SweepItem(sweep_id=sweep_id, resource_id=rid) for rid in ids if rid not in have)
-        return ids
+            return writes.save_units(conn, source_id, sweep_id, list(rows.values()), wanted)
 
-    def _upsert_unit(self, s, source_id: int, record: ResourceRecord, unit, res: Resource | None,
-                     counts: dict) -> Resource:
+    def _upsert_unit(self, source_id: int, record: ResourceRecord, unit, row: writes.UnitRow | None,
+                     counts: dict) -> writes.UnitRow:
         data = stored_record(record, unit)
-        if res is None:
-            res = Resource(source_id=source_id, identifier=unit.identifier, record_identifier=record.identifier,
-                           title=record.title, record=data, owner=_owner(record), stale=True)
-            s.add(res)
+        if row is None:
             counts["new"] += 1
-        elif res.deleted or metadata_hash(res.record or {}) != metadata_hash(data) \
-                or (res.record or {}).get("unit") != data["unit"]:
-            res.record, res.title, res.deleted, res.stale = data, record.title, False, True
-            res.owner = _owner(record) or res.owner
+            return writes.UnitRow(None, unit.identifier, record.identifier, record.title, data, _owner(record),
+                                  deleted=False, stale=True, seen=True)
+        if row.deleted or metadata_hash(row.record) != metadata_hash(data) or row.record.get("unit") != data["unit"]:
+            row.record, row.title, row.deleted, row.stale = data, record.title, False, True
+            row.owner = _owner(record) or row.owner
+            row.changed = True
             counts["updated"] += 1
-        elif res.record != data:
-            res.record = data  # datestamp and the like
-        res.last_seen = now()
-        return res
+        elif row.record != data:
+            row.record, row.changed = data, True  # datestamp and the like
+        row.seen = True
+        return row
 
     def pending(self, sweep_id: int) -> list[int]:
         with session(self.db_url) as s:

@@ -148,7 +148,8 @@ def harvest_task(self, source_name: str, sweep_id: int, full: bool = False, limi
             check_chunk.delay(source_name, sweep_id, list(chunk))
     finally:  # whatever happened, the sweep gets finished and its lease released
         stop.set()
-        _schedule_finalize(source_name, sweep_id)
+        # at once: a sweep with nothing to check (a no-change re-sweep) finishes now
+        _schedule_finalize(source_name, sweep_id, countdown=0)
         with session() as s:
             release_lease(s, f"harvest:{sweep_id}", holder)
 
@@ -166,7 +167,7 @@ def check_chunk(self, source_name: str, sweep_id: int, resource_ids: list[int]) 
         sweeper.process_many(sweep_id, resource_ids[i:i + SUB_BATCH])
 
 
-def _schedule_finalize(source_name: str, sweep_id: int, *args) -> None:
+def _schedule_finalize(source_name: str, sweep_id: int, *args, countdown: float = FINALIZE_EVERY) -> None:
     """Schedule the next finalising step and record its task id: a step that was delivered
     twice (Redis redelivers unacknowledged messages) finds another id recorded and stops, so
     there is only ever one chain of finalising steps per sweep."""
@@ -176,7 +177,7 @@ def _schedule_finalize(source_name: str, sweep_id: int, *args) -> None:
     with session() as s:
         s.merge(Lease(name=f"finalize:{sweep_id}", holder=task_id,
                       expires_at=datetime.now(timezone.utc) + timedelta(days=7)))
-    finalize.apply_async((source_name, sweep_id, *args), countdown=FINALIZE_EVERY, task_id=task_id)
+    finalize.apply_async((source_name, sweep_id, *args), countdown=countdown, task_id=task_id)
 
 
 @app.task(name="oerlint.finalize", bind=True, max_retries=None)

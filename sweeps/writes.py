@@ -79,9 +79,77 @@ FINISH_ITEM = update(SI).where(SI.c.sweep_id == bindparam("p_sweep"), SI.c.resou
     message=bindparam("p_message"), attempts=SI.c.attempts + 1)
 PENDING_OF = select(SI.c.resource_id).where(SI.c.sweep_id == bindparam("sweep_id"), SI.c.state == "pending")
 
+# -- harvested records
+UNITS_OF = select(R.c.id, R.c.identifier, R.c.record_identifier, R.c.title, R.c.record, R.c.owner, R.c.deleted,
+                  R.c.stale).where(R.c.source_id == bindparam("source_id"),
+                                   R.c.record_identifier.in_(bindparam("records", expanding=True)))
+NEW_UNITS = insert(R).returning(R.c.id, R.c.identifier)
+SET_UNIT = update(R).where(R.c.id == bindparam("p_id")).values(
+    record=bindparam("p_record", type_=R.c.record.type), title=bindparam("p_title"),
+    owner=bindparam("p_owner"), deleted=bindparam("p_deleted"), stale=bindparam("p_stale"),
+    last_seen=func.coalesce(bindparam("p_seen", type_=R.c.last_seen.type), R.c.last_seen))
+SEEN = update(R).where(R.c.id.in_(bindparam("ids", expanding=True))).values(
+    last_seen=bindparam("p_seen", type_=R.c.last_seen.type))
+NEW_ITEMS = insert(SI)
+ITEMS_OF = select(SI.c.resource_id).where(SI.c.sweep_id == bindparam("sweep_id"),
+                                          SI.c.resource_id.in_(bindparam("ids", expanding=True)))
+
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(eq=False)
+class UnitRow:
+    """A resource row as the upsert of harvested records sees and changes it."""
+    id: int | None
+    identifier: str
+    record_identifier: str
+    title: str | None
+    record: dict
+    owner: str | None
+    deleted: bool
+    stale: bool
+    changed: bool = False     # to write back (beyond last_seen)
+    seen: bool = False        # in this harvest: last_seen moves on
+
+
+def units_of(conn: Connection, source_id: int, record_identifiers: set[str]) -> dict[str, dict[str, UnitRow]]:
+    """record identifier -> unit identifier -> its stored row."""
+    out: dict[str, dict[str, UnitRow]] = {}
+    for r in conn.execute(UNITS_OF, {"source_id": source_id, "records": list(record_identifiers)}):
+        out.setdefault(r.record_identifier, {})[r.identifier] = UnitRow(
+            r.id, r.identifier, r.record_identifier, r.title, r.record or {}, r.owner, r.deleted, r.stale)
+    return out
+
+
+def save_units(conn: Connection, source_id: int, sweep_id: int, rows: list[UnitRow], wanted: list[UnitRow]) -> list[int]:
+    """Insert the new rows, write back the changed ones, move last_seen of the rest on, and queue
+    a sweep item for each of `wanted`; returns the queued resource ids."""
+    at = now()
+    new = [r for r in rows if r.id is None]
+    changed = [r for r in rows if r.id is not None and r.changed]
+    touched = [r.id for r in rows if r.id is not None and r.seen and not r.changed]
+    if new:
+        ids = {row.identifier: row.id for row in conn.execute(NEW_UNITS, [
+            {"source_id": source_id, "identifier": r.identifier, "record_identifier": r.record_identifier,
+             "title": r.title, "record": r.record, "owner": r.owner, "deleted": r.deleted, "stale": r.stale,
+             "first_seen": at, "last_seen": at} for r in new])}
+        for r in new:
+            r.id = ids[r.identifier]
+    if changed:
+        conn.execute(SET_UNIT, [{"p_id": r.id, "p_record": r.record, "p_title": r.title, "p_owner": r.owner,
+                                 "p_deleted": r.deleted, "p_stale": r.stale, "p_seen": at if r.seen else None}
+                                for r in changed])
+    if touched:
+        conn.execute(SEEN, {"ids": touched, "p_seen": at})
+    queue = list(dict.fromkeys(r.id for r in wanted))
+    if queue:
+        have = set(conn.execute(ITEMS_OF, {"sweep_id": sweep_id, "ids": queue}).scalars())
+        missing = [{"sweep_id": sweep_id, "resource_id": rid} for rid in queue if rid not in have]
+        if missing:
+            conn.execute(NEW_ITEMS, missing)
+    return queue
 
 
 def load(conn: Connection, sweep_id: int, ids: list[int]) -> dict[int, Any]:
