@@ -64,14 +64,35 @@ def valid_language_tag(tag: str) -> bool:
     return len(primary) == 2 or len(langcodes.standardize_tag(primary)) != 2
 
 
+def _text_in_language(page: Page, el) -> bool:
+    """Has `el` rendered text (or an image's alt text) that takes its language from el's lang,
+    not from a descendant's own lang? Text hidden only from assistive technologies (aria-hidden)
+    is still visible, so it counts (ACT de46e4, Failed Example 4)."""
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if page.not_rendered(node):
+            continue
+        if (node.text or "").strip() or (node.tag == "img" and (node.get("alt") or "").strip()):
+            return True
+        for child in node:
+            if (child.tail or "").strip():
+                return True
+            if isinstance(child.tag, str) and not (child.get("lang") or "").strip():
+                stack.append(child)
+    return False
+
+
 def _page_rules(page: Page) -> None:
     for el in page.with_lang:
-        if el.tag == "html":
+        raw = el.get("lang") or ""
+        # ACT de46e4: a non-empty lang (whitespace counts, and fails) on an element whose own
+        # text, or image text alternatives, are in the language it declares.
+        if el.tag == "html" or not raw or not _text_in_language(page, el):
             continue
-        value = (el.get("lang") or "").strip()
-        if value and not page.hidden(el):
-            page.report("element-lang-valid", valid_language_tag(value),
-                        f"lang=\"{value[:30]}\" is not a valid language tag (use e.g. \"en\", \"fi\", \"de-AT\")", el)
+        value = raw.strip()
+        page.report("element-lang-valid", bool(value) and valid_language_tag(value),
+                    f"lang=\"{raw[:30]}\" is not a valid language tag (use e.g. \"en\", \"fi\", \"de-AT\")", el)
     if page.fragment:
         return
     html = page.root
