@@ -26,6 +26,7 @@ _DESCRIPTION_WORDS = re.compile(
     r"descri|long description|text version|kuvaus|tekstiversio|beschreibung|textversion|"
     r"descripción|descrizione|περιγραφή|описание|descriere|beskrivning|data table|datos|tabla|taulukko|tabelle",
     re.IGNORECASE)
+_GRAPHICS_ROLES = frozenset({"graphics-document", "graphics-symbol"})
 _SEPARATORS = re.compile(r"[_\-.+]+")
 _MEDIA_TYPES = ("image/", "video/", "audio/")
 _TEXT_EXTENSIONS = ("pdf", "html", "htm", "txt", "xml", "csv")
@@ -35,9 +36,14 @@ def check(page: Page) -> None:
     for img in page.by_tag["img"]:
         _image(page, img)
     for el in page.with_role:
-        if el.tag not in ("img", "svg") and role_of(el) == "img" and not page.hidden(el):
-            name = page.name(el)
-            page.report("img-alt-missing", bool(name), "Element with role=img has no accessible name", el)
+        if el.tag in ("img", "svg") or page.hidden(el):
+            continue
+        role = role_of(el)
+        if role == "img":
+            page.report("img-alt-missing", bool(page.name(el)), "Element with role=img has no accessible name", el)
+        elif role in _GRAPHICS_ROLES:   # a shape inside an SVG (ACT 7d6734)
+            page.report("svg-img-name-missing", bool(page.name(el)),
+                        f"SVG element with role={role} has no accessible name (add aria-label)", el)
     for inp in page.by_tag["input"]:
         if (inp.get("type") or "").strip().lower() == "image" and not page.hidden(inp):
             page.report("input-image-alt-missing", bool(page.name(inp)),
@@ -146,8 +152,9 @@ def _has_long_description(page: Page, img) -> bool:
 
 
 def _object(page: Page, obj) -> None:
-    """ACT 8fc3b6: applies to objects that render images, audio or video."""
-    if page.hidden(obj):
+    """ACT 8fc3b6: applies to objects that render images, audio or video and are not marked
+    decorative (role=presentation/none, Inapplicable Example 5)."""
+    if page.hidden(obj) or explicit_role(obj) in PRESENTATIONAL:
         return
     kind = (obj.get("type") or "").lower()
     ext = PurePosixPath(urlsplit(obj.get("data") or "").path).suffix.lower().lstrip(".")
