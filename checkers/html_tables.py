@@ -169,7 +169,7 @@ def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, hea
         heads_data = heads_data or (probe and bool(found))
         if heads_data and not remaining:
             break
-    if not heads_data:
+    if not heads_data and not model.exhausted:
         return
     for header in targets:
         if header in assigned:

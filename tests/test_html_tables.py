@@ -108,3 +108,19 @@ def test_th_scope_points_at_the_header_cell():
     assert problem.outcome == "failed" and problem.severity == "minor"
     assert problem.location.selector.endswith("th:nth-of-type(3)") and problem.evidence == "<th>"
     assert problem.refs["wcag"] == ["1.3.1"]
+
+
+def test_header_assignment_in_a_table_too_large_to_scan_is_cant_tell(monkeypatch):
+    from checkers import html_tables
+    monkeypatch.setattr(html_tables._TableModel, "MAX_STEPS", 3)
+    rows = "".join(f"<tr><td>{i}</td><td>x</td><td>y</td></tr>" for i in range(6))
+    body = f"<table><tr><th>A</th><th>B</th><th>C</th></tr>{rows}</table>"
+    got = outcomes(page(body), "table-header-assigned")
+    assert "failed" not in got and "cantTell" in got
+
+
+def test_column_header_over_row_headers_is_assigned():
+    # The reported false positive: "Day" heads only the row headers below it (ACT d0f69e).
+    body = ("<table><tr><th>Day</th><th>Morning</th></tr><tr><th>Mon</th><td>8-12</td></tr>"
+            "<tr><th>Tue</th><td>9-12</td></tr></table>")
+    assert outcomes(page(body), "table-header-assigned") == ["passed"] * 4
