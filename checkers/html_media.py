@@ -20,6 +20,11 @@ _TRANSCRIPT = re.compile(
     r"transcriere|transkription|utskrift|text version|textversion|tekstiversio|versión en texto",
     re.IGNORECASE)
 _CAPTION_KINDS = ("captions", "subtitles", "")
+# A page that labels its video as the text again "in video form" (ACT eac66b Passed Example 2:
+# the video is a media alternative for text and needs no captions, if it adds nothing).
+_SAME_AS_TEXT = re.compile(r"same (information|content)[^.]{0,60}video|video (version|form) of|"
+                           r"in video form|la misma información|dieselben informationen|"
+                           r"les mêmes informations|samma information|sama tieto", re.IGNORECASE)
 
 
 def check(page: Page, base_url: str | None) -> None:
@@ -29,6 +34,10 @@ def check(page: Page, base_url: str | None) -> None:
         kinds = [(t.get("kind") or "").strip().lower() for t in video.iter("track")]
         if any(k in _CAPTION_KINDS for k in kinds):  # a missing kind means subtitles
             page.report("video-captions", True, "")
+        elif _alternative_for_text(page, video):
+            page.report("video-captions", None,
+                        "Video without captions that the page presents as an alternative for its text: "
+                        "check that the video says nothing the text does not", video)
         elif _transcript_nearby(page, video):
             page.report("video-captions", None,
                         "Video has no captions track, but a transcript seems to be offered nearby: "
@@ -69,26 +78,35 @@ def _host(url: str) -> str | None:
     return (parts.hostname or "").lower() or None
 
 
-def _transcript_nearby(page: Page, el) -> bool:
-    """A transcript mention in the media element's own fallback content, its container, or the
-    two blocks before and after that container."""
-    if _TRANSCRIPT.search(page.text(el)):
-        return True
+def _alternative_for_text(page: Page, el) -> bool:
+    return any(_SAME_AS_TEXT.search(page.text(block)[:4000]) for block in _neighbours(el))
+
+
+def _neighbours(el) -> list:
+    """The media element's container (up to two levels) and the two blocks before and after it."""
     node = el
     for _ in range(2):
         parent = node.getparent()
         if parent is None or parent.tag in ("body", "html"):
             break
         node = parent
-    candidates = [node]
+    blocks = [node]
     for step in ("getnext", "getprevious"):
         sibling = node
         for _ in range(2):
             sibling = getattr(sibling, step)()
             if sibling is None:
                 break
-            candidates.append(sibling)
-    for block in candidates:
+            blocks.append(sibling)
+    return blocks
+
+
+def _transcript_nearby(page: Page, el) -> bool:
+    """A transcript mention in the media element's own fallback content, its container, or the
+    two blocks before and after that container."""
+    if _TRANSCRIPT.search(page.text(el)):
+        return True
+    for block in _neighbours(el):
         text = page.text(block)[:2000]
         titles = " ".join(a.get("title") or "" for a in block.iter("a"))
         hrefs = " ".join(a.get("href") or "" for a in block.iter("a"))
