@@ -218,6 +218,16 @@ def test_driver_leaves_no_process_or_directory(pool):
     assert not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
 
 
+def test_chromium_runs_behind_its_page_server_and_never_in_one_process(pool):
+    import psutil
+    with pool.driver() as lease:
+        browser = [psutil.Process(pid).cmdline() for pid in lease.d.pid_tree()[1:2]][0]
+        port = lease.d.server.port
+    assert f"--proxy-server=http://127.0.0.1:{port}" in browser
+    assert any(a.startswith("--host-resolver-rules=MAP * ~NOTFOUND") for a in browser)
+    assert "--single-process" not in browser and "--no-zygote" not in browser
+
+
 # ---------------------------------------------------------------- rules, engine, report
 
 def test_every_bundled_axe_rule_is_run_or_left_out_with_a_reason(pool):
@@ -228,6 +238,39 @@ def test_every_bundled_axe_rule_is_run_or_left_out_with_a_reason(pool):
         version = lease.d.driver.execute_script("return axe.version")
     assert version.startswith("4.") and int(version.split(".")[1]) >= 10
     assert ids == set(RUN) | set(NOT_RUN) and not set(RUN) & set(NOT_RUN)
+
+
+def test_fast_colour_parsing_gives_exactly_what_axe_parses(pool):
+    """The shortcut for computed rgb()/rgba() colours (browser_axe._FAST_COLOUR_JS) against axe's
+    own colorjs parser: every channel value, fractional channels, alpha steps, and the forms the
+    browser itself serialises, which must either match bit for bit or be left to axe."""
+    script = r"""
+      var Color = axe.commons.color.Color, fast = Color.prototype.parseString, own = fast.axeParse;
+      var probe = document.createElement('div'), texts = [], served = [];
+      document.body.appendChild(probe);
+      for (var v = 0; v < 256; v++) {
+        texts.push('rgb(' + v + ', ' + (255 - v) + ', ' + (v * 7 % 256) + ')');
+        texts.push('rgba(' + (v * 13 % 256) + ', ' + v + ', 0, ' + String(Math.round(v / 0.255) / 1000) + ')');
+        texts.push('rgb(' + (v / 2) + ', 1.25, 254.75)');
+      }
+      ['#abc', 'transparent', 'hsl(200 50% 40% / 0.3)', 'rgb(10 20 30 / 50%)', 'rgba(1,2,3,.123456)',
+       'color-mix(in srgb, red 30%, blue)', 'oklch(0.7 0.1 200)', '#11223344'].forEach(function (c) {
+        probe.style.color = c; served.push(getComputedStyle(probe).color); });
+      var differ = [], keys = ['r', 'g', 'b', 'alpha', 'red', 'green', 'blue'];
+      texts.concat(served).forEach(function (text) {
+        var a = own.call(new Color(), text), b = fast.call(new Color(), text);
+        // (+: colorjs gives Number objects for color() channels, distinct objects of equal value)
+        keys.forEach(function (k) { if (!Object.is(+a[k], +b[k])) differ.push(text + ' ' + k); });
+      });
+      return {checked: texts.length + served.length, differ: differ, served: served};
+    """
+    with pool.driver() as lease:
+        lease.d.driver.get("about:blank")
+        browser_axe.inject_top(lease.d.driver)
+        result = lease.d.driver.execute_script(script)
+    assert result["checked"] == 776 and result["differ"] == []
+    assert "rgba(51, 119, 153, 0.3)" in result["served"]          # the form the shortcut takes
+    assert any(s.startswith(("color(", "oklch(")) for s in result["served"])   # left to axe
 
 
 def test_engine_routes_html_only_through_the_browser():
