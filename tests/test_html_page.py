@@ -57,9 +57,12 @@ def test_video_captions(body, expected):
 
 
 @pytest.mark.parametrize("body, expected", [
-    ('<audio src="talk.mp3" controls></audio><p><a href="talk.txt">Transkript</a></p>', "passed"),
-    ('<p>Podcast</p><audio src="talk.mp3" controls></audio><p>Litteraatti: Tervetuloa kurssille.</p>', "passed"),
+    # An offered transcript is cantTell: whether it covers everything said needs a person (ACT 2eb176).
+    ('<audio src="talk.mp3" controls></audio><p><a href="talk.txt">Transkript</a></p>', "cantTell"),
+    ('<p>Podcast</p><audio src="talk.mp3" controls></audio><p>Litteraatti: Tervetuloa kurssille.</p>', "cantTell"),
     ('<audio src="talk.mp3" controls></audio>', "failed"),
+    ('<p>Podcast</p><audio src="talk.mp3" autoplay></audio><p>Next week: essays.</p>', "failed"),
+    ('<audio src="talk.mp3"></audio>', "cantTell"),
     ("<p>No audio</p>", "inapplicable"),
 ])
 def test_audio_transcript(body, expected):
