@@ -67,7 +67,8 @@ def parse_declarations(text: str | None) -> dict[str, str]:
 
 # The computed properties Style is made of; declarations of any other property change nothing.
 USED_PROPERTIES = frozenset({"display", "visibility", "color", "background-image", "background-color",
-                             "font-size", "font-weight", "font-style", "text-decoration", "font-family"})
+                             "font-size", "font-weight", "font-style", "text-decoration", "font-family",
+                             "text-shadow", "opacity"})
 
 
 def _used(decls: dict[str, str]) -> dict[str, str]:
@@ -260,6 +261,7 @@ class Style:
     italic: bool
     underline: bool
     family: str | None
+    effects: bool = False        # a text shadow or opacity below 1 here or above changes the contrast
 
 
 class StyleResolver:
@@ -462,8 +464,24 @@ class StyleResolver:
         if decoration.startswith("none") and tag not in UA_UNDERLINE:
             underline = False
         family = decls.get("font-family") or (up.family if up else None)
+        effects = bool(up and up.effects) or _has_effect(decls)
         return Style(not_rendered or invisible, not_rendered, invisible, color, color_set, color_unknown,
-                     background, background_unknown, font_px, bold, italic, underline, family)
+                     background, background_unknown, font_px, bold, italic, underline, family, effects)
+
+
+def _has_effect(decls: dict[str, str]) -> bool:
+    """A text shadow, or an opacity below 1 (which fades the text into what is behind it)."""
+    shadow = decls.get("text-shadow", "").strip().lower()
+    if shadow and shadow not in ("none", "initial", "unset", "inherit"):
+        return True
+    opacity = decls.get("opacity", "").strip().lower()
+    if not opacity:
+        return False
+    try:
+        value = float(opacity[:-1]) / 100 if opacity.endswith("%") else float(opacity)
+    except ValueError:
+        return False
+    return value < 1
 
 
 def _cascade_order(rule: StyleRule) -> tuple:

@@ -87,6 +87,7 @@ def _styled_text(page: Page) -> None:
     first_styled = None
     style_of = styles.styles_in_order(page.body)
     alnum = _ALNUM.search
+    disabled_labels = _ids_labelling_disabled(page)
     for el in page.body.iter(etree.Element):
         tag = el.tag
         if tag in SKIP_TEXT:
@@ -127,7 +128,7 @@ def _styled_text(page: Page) -> None:
                     page.report("text-blue", False,
                                 "Blue text that is not a link looks like a link: choose another colour", target)
             _colour_cue(page, el, s)
-        _contrast(page, el, s, full_page)
+        _contrast(page, el, s, full_page, disabled_labels)
     if families or len(sizes) > 1:
         too_many = len(families) > MAX_FAMILIES or len(sizes) > MAX_SIZES
         page.report("styling-excessive", not too_many,
@@ -153,14 +154,55 @@ def _colour_cue(page: Page, el, s) -> None:
                 "warning, the right answer), say it in words or add bold, italics or an icon", el)
 
 
-def _contrast(page: Page, el, s, full_page: bool) -> None:
+_CONTROLS = frozenset({"button", "input", "select", "textarea", "fieldset", "optgroup", "option"})
+
+
+def _is_disabled(el) -> bool:
+    return (el.tag in _CONTROLS and el.get("disabled") is not None) or \
+        (el.get("aria-disabled") or "").strip().lower() == "true"
+
+
+def _ids_labelling_disabled(page: Page) -> set:
+    """Ids named by aria-labelledby on disabled widgets (ACT afw4f7 Inapplicable Example 7), and
+    "for:<id>" for each disabled control a <label for> can name."""
+    found = set()
+    for el in page.elements:
+        if not el.attrib or not _is_disabled(el):
+            continue
+        found.update((el.get("aria-labelledby") or "").split())
+        if el.get("id"):
+            found.add("for:" + el.get("id"))
+    return found
+
+
+def _disabled(el, disabled_labels: set) -> bool:
+    """Is el part of a disabled widget or of a disabled widget's label (ACT afw4f7: such text
+    has no contrast requirement)? Walks el and its ancestors."""
+    node = el
+    while node is not None:
+        if _is_disabled(node) or (node.get("id") in disabled_labels if disabled_labels else False):
+            return True
+        if node.tag == "label" and (("for:" + (node.get("for") or "")) in disabled_labels
+                                    or any(_is_disabled(c) for c in node.iter(*_CONTROLS))):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _contrast(page: Page, el, s, full_page: bool, disabled_labels: set) -> None:
     background_set = s.background is not None or s.background_unknown
     if not s.color_set and not background_set:
         return
-    if s.color_unknown or s.background_unknown:
+    own = _own_text(el)
+    if len(own) == 1 and not own.isdigit():
+        return  # a lone "X" or "+" is no text in a human language (ACT afw4f7 Passed Example 7)
+    if _disabled(el, disabled_labels):
+        return  # text of a disabled control or its label has no contrast requirement
+    if s.color_unknown or s.background_unknown or s.effects:
         page.report("text-contrast", None,
-                    "The text or background colour cannot be determined (an image, a gradient or a "
-                    "transparent colour): check the contrast by eye or with a contrast tool", el)
+                    "The text or background colour cannot be determined (an image, a gradient, a "
+                    "transparent colour, a text shadow or opacity): check the contrast by eye or "
+                    "with a contrast tool", el)
         return
     fg = s.color if s.color_set else DEFAULT_FG
     bg = s.background if s.background is not None else DEFAULT_BG

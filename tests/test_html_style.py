@@ -93,3 +93,16 @@ def test_styling(body, expected):
 ])
 def test_obsolete_presentation(body, rule, expected):
     assert only(page(body), rule) == expected
+
+
+# ACT afw4f7: text of disabled controls and their labels has no contrast requirement; shadows
+# and opacity change the contrast in ways only a browser can measure.
+@pytest.mark.parametrize("body, expected", [
+    ('<label for="n" style="color:#888; background: white;">My name</label><input id="n" disabled>',
+     "inapplicable"),
+    ('<label for="n" style="color:#888; background: white;">My name</label><input id="n">', "failed"),
+    ('<p style="color:#000; background:#fff; opacity:0.3">Faded text here</p>', "cantTell"),
+    ('<p style="color:#777; background:#fff; text-shadow: none">Grey text here</p>', "failed"),
+])
+def test_contrast_disabled_and_effects(body, expected):
+    assert only(page(body), "text-contrast") == expected
