@@ -13,6 +13,17 @@ anything crosses the wire, each result node gets the selector oerlint uses every
 form as the static checker's `Page.selector`, frames joined with " >>> "), and the static
 findings' selectors are resolved in the same DOM, so the merge can compare elements, not strings.
 Options travel as a JSON string and are parsed in the page.
+
+Cost (bench/browser.py). Two things cut axe's CPU per page by about 40% without changing a single
+result (the whole AxeRun compared before and after on course pages, a Moodle page, frames, a
+colour-format torture page): axe builds no selectors of its own for top-document nodes
+(`selectors: false`; `elementRef` hands over the elements, and nodes inside frames keep theirs),
+and computed `rgb()`/`rgba()` colours skip colorjs (`_FAST_COLOUR_JS`). Left as they are, on
+purpose: `resultTypes: ["violations", "incomplete"]` would cut `passes` to one node per rule, but
+the merge needs every passing element (a browser pass replaces a static cantTell on that element,
+and the merged passed count subtracts the elements only the browser judged), and it saves little
+once no selectors are built; `noHtml` would drop the evidence of problems; the `v1` reporter's work
+per node is small without selectors.
 """
 from __future__ import annotations
 
