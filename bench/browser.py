@@ -5,7 +5,9 @@ For 1 and 2 drivers: pages/s (wall clock, drivers started before timing, so the 
 reused drivers), CPU seconds per page (Chromium: chromedriver and every Chromium process under it,
 including processes that ended; Python: this process — static pass, page server, WebDriver
 client), and memory per driver (PSS). On a shared machine the wall-clock rate follows the load;
-CPU seconds per page do not, and `1 / CPU s per page` is the rate one free core would give.
+CPU seconds per page hardly do: `1 / CPU s per page` (pages per CPU-second) compares runs taken
+under different loads. (Chromium's processes work in parallel, so one driver on an idle machine
+can do better than one page per CPU-second.)
 A per-phase line (navigation, axe run and transfer, reset, merge) shows where the time goes.
 """
 from __future__ import annotations
@@ -138,7 +140,7 @@ def measure(drivers: int) -> dict:
     rate = done[0] / wall
     print(f"  {drivers} driver(s): {rate:.2f} pages/s ({rate / drivers:.2f} per driver), {done[0]} pages; "
           f"CPU per page: Chromium {cpu / pages:.2f} s + Python {own / pages:.2f} s "
-          f"(one free core: {1 / max((cpu + own) / pages, 1e-9):.1f} pages/s); "
+          f"({1 / max((cpu + own) / pages, 1e-9):.1f} pages per CPU-second); "
           f"first pages incl. start {startup:.1f} s")
     print("    per page, wall: " + ", ".join(f"{name} {secs / pages * 1000:.0f} ms"
                                              for name, secs in phases.seconds.items()))
