@@ -41,28 +41,30 @@ def source_for(url: str, tmp: Path):
 
 
 class CpuMeter:
-    """CPU seconds spent by this process and by its descendants (checker pools, Celery workers),
-    the repository server's process excepted. Descendants are sampled every half second, so a
-    checker worker replaced between two samples loses at most half a second of its time."""
+    """CPU seconds spent by this process and by its descendants — the checkers' isolated pools
+    ("pool") and Celery worker processes ("celery") — the repository server excepted. PostgreSQL
+    and Redis are not counted. Descendants are sampled twice a second, so a checker process
+    replaced between two samples loses at most half a second of its time."""
 
     def __init__(self, exclude: set[int]):
         import psutil
         self.me = psutil.Process()
         self.exclude = set(exclude)
-        self.seen: dict[int, float] = {}
+        self.seen: dict[int, tuple[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _sample(self) -> None:
         import psutil
         for child in self.me.children(recursive=True):
-            if child.pid in self.exclude:
-                continue
             try:
-                if child.ppid() in self.exclude:
+                if child.pid in self.exclude or child.ppid() in self.exclude:
                     continue
+                kind = self.seen.get(child.pid, ("",))[0] or (
+                    "celery" if "worker" in child.cmdline() and "multiprocessing" not in " ".join(child.cmdline())
+                    else "pool")
                 t = child.cpu_times()
-                self.seen[child.pid] = max(self.seen.get(child.pid, 0.0), t.user + t.system)
+                self.seen[child.pid] = (kind, max(self.seen.get(child.pid, ("", 0.0))[1], t.user + t.system))
             except psutil.Error:
                 pass
 
@@ -70,10 +72,16 @@ class CpuMeter:
         while not self._stop.wait(0.5):
             self._sample()
 
+    def _by_kind(self) -> dict[str, float]:
+        out = {"pool": 0.0, "celery": 0.0}
+        for kind, seconds in self.seen.values():
+            out[kind] += seconds
+        return out
+
     def __enter__(self) -> "CpuMeter":
         self._sample()
-        self.start_children = sum(self.seen.values())
-        self.start_self = time.process_time()
+        self._start = self._by_kind()
+        self._start_self = time.process_time()
         self._thread.start()
         return self
 
@@ -81,25 +89,36 @@ class CpuMeter:
         self._stop.set()
         self._thread.join()
         self._sample()
-        self.main = time.process_time() - self.start_self
-        self.children = sum(self.seen.values()) - self.start_children
+        self.main = time.process_time() - self._start_self
+        end = self._by_kind()
+        self.pool, self.celery = (end[k] - self._start[k] for k in ("pool", "celery"))
 
 
 EXCLUDE: set[int] = set()   # the repository server's pid
+CORES = os.cpu_count() or 1
 
 
 def timed(label: str, fn, resources_key: str = "checked") -> dict:
+    """Run one sweep; print wall time, resources/s, and CPU per resource by process kind with the
+    throughput that CPU cost allows on idle cores (the machine may be shared: wall figures vary
+    with its load, CPU figures much less)."""
     start = time.perf_counter()
     with CpuMeter(EXCLUDE) as cpu:
         summary = fn()
     elapsed = time.perf_counter() - start
     done = summary.get(resources_key, 0) or 0
-    rate = f" {done / elapsed:6.1f} res/s" if done else ""
-    per = (f"; CPU/resource {1000 * cpu.main / done:5.1f} ms here + {1000 * cpu.children / done:5.1f} ms "
-           f"in workers" if done else "")
-    print(f"  {label:<36} {elapsed:7.1f} s{rate}  ({resources_key} {done}, downloads "
-          f"{summary.get('downloads', 0)}; CPU {cpu.main:.1f} s here + {cpu.children:.1f} s workers{per})",
-          flush=True)
+    rate = f"{done / elapsed:6.1f} res/s" if done else " " * 12
+    print(f"  {label:<34} {elapsed:6.1f} s {rate}  ({resources_key} {done}, downloads "
+          f"{summary.get('downloads', 0)}, errors {summary.get('errors', 0)})", flush=True)
+    if done:
+        ms = {k: 1000 * v / done for k, v in (("main", cpu.main), ("celery", cpu.celery), ("pool", cpu.pool))}
+        total = sum(ms.values())
+        # the sweep process's threads share one GIL; Celery workers are separate processes
+        ceiling = min(CORES * 1000 / total, 1000 / ms["main"] if not cpu.celery else float("inf"))
+        parts = [f"{ms['main']:.1f} ms sweep process"] + ([f"{ms['celery']:.1f} ms Celery workers"] if cpu.celery
+                                                          else []) + [f"{ms['pool']:.1f} ms checker pools"]
+        print(f"  {'':<34}   CPU per resource {total:.1f} ms = {' + '.join(parts)}; "
+              f"CPU-bound ceiling on {CORES} idle cores ~{ceiling:.0f} res/s", flush=True)
     return summary
 
 
@@ -131,7 +150,9 @@ def celery(url: str, tmp: Path) -> None:
     db_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
     env = {**os.environ, "OERLINT_BROKER_URL": REDIS, "OERLINT_DATABASE_URL": db_url,
            "OERLINT_SOURCES": str(tmp / "sources.yaml"), "OERLINT_DATA_DIR": str(tmp / "celery"),
-           "OERLINT_VISIBILITY_TIMEOUT": "300", "PYTHONPATH": str(ROOT)}
+           "OERLINT_VISIBILITY_TIMEOUT": "300", "PYTHONPATH": str(ROOT),
+           # two workers on this machine: one checker process each, not one per core each
+           "OERLINT_CHECKER_PROCESSES": str(max(1, CORES // 2))}
     os.environ.update({k: env[k] for k in ("OERLINT_BROKER_URL", "OERLINT_DATABASE_URL", "OERLINT_SOURCES",
                                            "OERLINT_DATA_DIR")})
     source = source_for(url, tmp)
@@ -141,7 +162,8 @@ def celery(url: str, tmp: Path) -> None:
     try:
         from sweeps import tasks
         tasks.app.conf.broker_url = REDIS
-        print("celery (Redis, PostgreSQL, 2 workers x 4 threads, isolated checker pools):", flush=True)
+        print(f"celery (Redis, PostgreSQL, 2 workers x 4 threads, {env['OERLINT_CHECKER_PROCESSES']} checker "
+              f"process(es) each):", flush=True)
         timed("first sweep", lambda: tasks.run_on_celery(source, poll=0.5))
         timed("no-change re-sweep (incremental)", lambda: tasks.run_on_celery(source, poll=0.2), "unchanged")
         timed("no-change re-sweep (--full, 304s)", lambda: tasks.run_on_celery(source, full=True, poll=0.5),

@@ -12,9 +12,16 @@ from sweeps.pipeline import Sweeper, SweepSettings
 log = logging.getLogger(__name__)
 
 # Threads fetch and check; each takes a batch of resources, read in one query and stored in one
-# transaction (SQLite has a single writer anyway). The checkers' pool has one process per core.
-THREADS = int(os.environ.get("OERLINT_SWEEP_THREADS", "4"))
-BATCH = int(os.environ.get("OERLINT_SWEEP_BATCH", "8"))
+# transaction (SQLite has a single writer anyway).
+THREADS = 4
+BATCH = 8
+
+
+def checker_processes() -> int | None:
+    """Size of a checker pool: OERLINT_CHECKER_PROCESSES, else one process per core. Several
+    Celery workers on one machine each have a pool: give each a share of the cores."""
+    value = os.environ.get("OERLINT_CHECKER_PROCESSES")
+    return max(1, int(value)) if value else None
 
 
 def make_fetcher(source: Any):
@@ -24,7 +31,7 @@ def make_fetcher(source: Any):
 
 def make_pool():
     from checkers.isolation import WorkerPool
-    return WorkerPool()
+    return WorkerPool(checker_processes())
 
 
 def run_sweep(source: Any, settings: SweepSettings | None = None, *, full: bool = False,

@@ -69,7 +69,8 @@ def _runner():
         return None
     if _pool is None:
         from checkers.isolation import WorkerPool
-        _pool = WorkerPool()
+        from sweeps.inprocess import checker_processes
+        _pool = WorkerPool(checker_processes())
     return _pool.run
 
 
