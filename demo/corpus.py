@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -152,8 +153,19 @@ def corrupt_pdf() -> bytes:
     return b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pa"
 
 
-@functools.cache
+_building = threading.Lock()
+
+
 def _binary(kind: str, variant: int) -> bytes:
+    """The body of a (kind, variant), built once: the Office builders stamp the time into their
+    files, so two server threads building the same body at once would serve different bytes
+    (and ETags) for one unchanged file."""
+    with _building:
+        return _build(kind, variant)
+
+
+@functools.cache
+def _build(kind: str, variant: int) -> bytes:
     # The factories live with the tests (they also make the checkers' fixtures); imported lazily
     # so that serving HTML-only corpora does not load pikepdf or python-pptx.
     if kind == "pdf":

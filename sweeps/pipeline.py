@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +22,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from checkers.engine import check_bytes
+from checkers.engine import check_bytes, run_format_checker
 from harvester.record import FileRef, ResourceRecord
 from harvester.retry import RetryPolicy
 from rules.catalogue import catalogue
@@ -75,7 +76,7 @@ class Sweeper:
         self.db_url = self.settings.db_url or database_url()
         self.blobs = BlobStore(self.settings.blob_dir or data_dir() / "blobs")
         self.fetcher = fetcher
-        self.runner = runner
+        self.runner = runner or _run_checker_locked
         self.ruleset = catalogue().version
         self.policy = self.settings.policy or source.options.get("policy") or "platform"
         self.secrets = self._secrets()
@@ -301,12 +302,14 @@ class Sweeper:
             counts["new"] += 1
             return writes.UnitRow(None, unit.identifier, record.identifier, record.title, data, _owner(record),
                                   deleted=False, stale=True, seen=True)
-        if row.deleted or metadata_hash(row.record) != metadata_hash(data) or row.record.get("unit") != data["unit"]:
+        same = row.record == data   # the usual case of a full harvest: nothing to hash
+        if row.deleted or not same and (metadata_hash(row.record) != metadata_hash(data)
+                                        or row.record.get("unit") != data["unit"]):
             row.record, row.title, row.deleted, row.stale = data, record.title, False, True
             row.owner = _owner(record) or row.owner
             row.changed = True
             counts["updated"] += 1
-        elif row.record != data:
+        elif not same:
             row.record, row.changed = data, True  # datestamp and the like
         row.seen = True
         return row
@@ -571,6 +574,16 @@ class Sweeper:
             return (f"harvested {live} live records, far fewer than the {before} of sweep {baseline.id} "
                     f"(alert below {1 - self.settings.drop_share:.0%} of it)")
         return None
+
+
+_checker_lock = threading.Lock()
+
+
+def _run_checker_locked(fmt: str, data: bytes, ctx: Any):
+    """Format checkers run in this process (no isolated pool) one at a time: the sweep's threads
+    would otherwise run C libraries that are not thread-safe (PDFium) side by side."""
+    with _checker_lock:
+        return run_format_checker(fmt, data, ctx)
 
 
 def _stopped_early(harvester: Any, checkpoints: list[dict]) -> str | None:
