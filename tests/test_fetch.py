@@ -184,7 +184,7 @@ def start_server(peer: str = ""):
     handler = type("H", (Handler,), {"recorder": recorder, "peer": peer})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     return server, recorder, f"http://127.0.0.1:{server.server_address[1]}"
 
