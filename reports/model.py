@@ -88,10 +88,14 @@ def split_for_reviewer(listed: list[Item]) -> tuple[list[Item], list[Item]]:
 
 def counts(result: CheckResult, cat: Catalogue) -> dict[str, int]:
     failed = sum(1 for f in result.findings if f.outcome == FAILED)
+    # Annex 3 (OER quality, licence) failures do not lower the accessibility score: say which is which.
+    failed_oer = sum(1 for f in result.findings if f.outcome == FAILED and f.rule in cat.rules
+                     and cat.rules[f.rule].annex.startswith("A3."))
     cant = [f for f in result.findings if f.outcome == CANT_TELL]
     manual = sum(1 for f in cant if f.rule in cat.rules and cat.rules[f.rule].mode == "manual")
     passed = sum(1 for f in result.findings if f.outcome == PASSED)
-    return {"failed": failed, "verify": len(cant) - manual, "review": manual, "passed_rules": passed}
+    return {"failed": failed, "failed_accessibility": failed - failed_oer, "failed_oer": failed_oer,
+            "verify": len(cant) - manual, "review": manual, "passed_rules": passed}
 
 
 def score_text(value: Any) -> str:

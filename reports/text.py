@@ -79,7 +79,8 @@ def _resource(out: _Out, result: CheckResult, cat: Catalogue, show_passed: bool)
     out.add(out.style(model.clean(result.resource), bold=True) + f"  ({model.clean(result.media_type)})")
     _scores(out, result)
     n = model.counts(result, cat)
-    out.add(f"  {n['failed']} failed, {n['verify']} to check, {n['review']} for a reviewer, "
+    out.add(f"  {n['failed']} failed ({n['failed_accessibility']} accessibility, {n['failed_oer']} OER "
+            f"quality/licence), {n['verify']} to check, {n['review']} for a reviewer, "
             f"{n['passed_rules']} rule(s) passed")
     out.add()
     listed, review = model.split_for_reviewer(model.items(result, cat))

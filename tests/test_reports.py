@@ -272,3 +272,19 @@ def test_sarif_uris_for_urls_and_absolute_paths(cat, tmp_path):
 def test_sarif_clean_resource_has_no_results(cat):
     run = sarif(cat, [clean_result(cat)])["runs"][0]
     assert run["results"] == [] and run["tool"]["driver"]["rules"] == []
+
+
+def test_failure_counts_separate_accessibility_from_oer_quality():
+    from checkers.engine import CheckResult
+    from checkers.findings import make_finding
+    from reports import model
+    from rules.catalogue import catalogue
+    cat = catalogue()
+    a2 = next(r.id for r in cat if r.annex.startswith("A2.") and r.mode == "automatic")
+    a3 = next(r.id for r in cat if r.annex.startswith("A3.") and r.mode != "manual")
+    findings = [make_finding(a2, "failed", "x"), make_finding(a3, "failed", "y"),
+                make_finding(a3, "failed", "z")]
+    result = CheckResult(resource="r", media_type="text/html", checked_at="t", ruleset_version=cat.version,
+                         findings=findings, scores={"accessibility": 50, "band": "Medium"})
+    n = model.counts(result, cat)
+    assert (n["failed"], n["failed_accessibility"], n["failed_oer"]) == (3, 1, 2)
