@@ -14,7 +14,7 @@ from checkers.licence_detect import (LicenceEvidence, LicenceMatch, LicenceRepor
                                      find_licences, is_badge_url, normalise_licence)
 from checkers.licence_policy import (ALLOWED, DISCOURAGED, NOT_OPEN, RECOMMENDED, UNLISTED, Policy,
                                      PolicyError, load_policy)
-from checkers.oer_common import Subject, Verdicts, authors_of, quote_list
+from checkers.oer_common import Subject, Verdicts, authors_of, begin, quote_list
 from checkers.oer_text import mentions_author
 
 __all__ = ["check_licence", "normalise_licence", "find_licences", "detect_licences", "is_badge_url",
@@ -49,10 +49,8 @@ def _fallback_class(match: LicenceMatch) -> str:
 
 def check_licence(metadata: Mapping[str, Any], facts: ContentFacts, found: list[Finding],
                   ctx: Any) -> list[Finding]:
-    subject = Subject.of(metadata, facts, found)
-    v = Verdicts(RULES)
+    subject, v = begin(metadata, facts, found, RULES)
     if subject.nothing:
-        v.all_inapplicable("there is neither a metadata record nor content to check")
         return v.findings()
     policy, policy_problem = None, None
     try:

@@ -243,9 +243,12 @@ def _video_captions(rec: Recorder, info: MediaInfo, files: _CaptionFiles, what: 
                              f"and no caption file (.vtt, .srt) with the same name beside it")
 
 
+def _has_transcript(media_name: str, siblings: tuple[str, ...]) -> bool:
+    return any(_is_transcript_name(s, media_name, siblings) for s in siblings)
+
+
 def _video_only(rec: Recorder, media_name: str, siblings: tuple[str, ...], what: str) -> None:
-    found = [s for s in siblings if _is_transcript_name(s, media_name, siblings)]
-    if found:
+    if _has_transcript(media_name, siblings):
         rec.passed(VIDEO_ONLY)
     else:
         rec.cant_tell(VIDEO_ONLY, f"The {what} has no sound track and no description or transcript "
@@ -253,8 +256,7 @@ def _video_only(rec: Recorder, media_name: str, siblings: tuple[str, ...], what:
 
 
 def _audio_transcript(rec: Recorder, media_name: str, siblings: tuple[str, ...], what: str) -> None:
-    found = [s for s in siblings if _is_transcript_name(s, media_name, siblings)]
-    if found:
+    if _has_transcript(media_name, siblings):
         rec.passed(TRANSCRIPT)
     else:
         rec.failed(TRANSCRIPT, f"The {what} has no transcript: no text, HTML, PDF, Word or caption "

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from checkers.facts import TEXT_LIMIT, ContentFacts
 from checkers.findings import CANT_TELL, FAILED, Finding
-from checkers.oer_common import Subject, Verdicts, as_list, authors_of, field_text, quote_list
+from checkers.oer_common import Subject, Verdicts, as_list, authors_of, begin, field_text, quote_list
 from checkers.oer_text import (citations, find_phrases, fold, looked_for, mentions_author,
                                packed_names, reference_headings)
 from rules.catalogue import catalogue
@@ -82,10 +82,8 @@ def _heuristic(v: Verdicts, subject: Subject, rule: str, hits: list[str], where:
 
 def check_oer(metadata: Mapping[str, Any], facts: ContentFacts, found: list[Finding],
               ctx: Any) -> list[Finding]:
-    subject = Subject.of(metadata, facts, found)
-    v = Verdicts(RULES)
+    subject, v = begin(metadata, facts, found, RULES)
     if subject.nothing:
-        v.all_inapplicable("there is neither a metadata record nor content to check")
         return v.findings()
     texts = Texts(subject)
     for rule, what in MANUAL.items():

@@ -62,6 +62,17 @@ class Subject:
         return not self.has_metadata and not self.has_content
 
 
+def begin(metadata: Mapping[str, Any] | None, facts: ContentFacts | None, found: Iterable[Finding],
+          rule_ids: Iterable[str]) -> tuple["Subject", "Verdicts"]:
+    """The opening both the licence and the Annex 3 checks share: what there is to judge, and
+    every rule inapplicable when there is nothing at all (the caller then returns at once)."""
+    subject = Subject.of(metadata, facts, found)
+    v = Verdicts(rule_ids)
+    if subject.nothing:
+        v.all_inapplicable("there is neither a metadata record nor content to check")
+    return subject, v
+
+
 class Verdicts:
     """Findings for rules judged once per resource (or once per licence).
 
