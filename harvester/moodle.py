@@ -11,7 +11,10 @@ and, when the course has pages, `mod_page_get_pages_by_courses` for their HTML.
 Incremental harvests: the checkpoint holds, per course, the newest `timemodified` seen and a short
 fingerprint of every record. The next run yields only records whose fingerprint changed (this
 catches edits Moodle gives no timestamp for: labels, section summaries, module intros) and yields
-`deleted=True` records for those that disappeared (or became hidden). Without a checkpoint, `since`
+`deleted=True` records for those that disappeared (or became hidden). Without a checkpoint (a first
+or `--full` harvest) nothing is known to have disappeared: `listings` then gives, per course read
+to its end, every record identifier it holds, and the sweep marks the rest of that course deleted
+(sweeps.reconcile). Without a checkpoint, `since`
 keeps records whose `timemodified` is at or after it (records without one are kept). The
 checkpoint is handed to `on_checkpoint` after each course; a course interrupted half-way is
 harvested again from its start, with the same identifiers.
@@ -84,6 +87,9 @@ class MoodleHarvester:
         self._own_fetcher = fetcher is None
         self._client: MoodleClient | None = None
         self._state = self._initial_state(checkpoint)
+        # course identifier -> every record identifier its contents hold now, for each course read
+        # to its end in this run: the listing a sweep reconciles the store with
+        self.listings: dict[str, list[str]] = {}
 
     def __repr__(self) -> str:
         return f"MoodleHarvester({self.source.name!r}, {self.base_url!r})"
@@ -232,6 +238,7 @@ class MoodleHarvester:
         for gone in sorted(set((previous or {}).get("seen", {})) - set(seen)):
             yield deleted_record(self.source.name, gone)
         self._state["courses"][key] = {"timemodified": newest, "seen": seen}
+        self.listings[ctx.identifier] = list(seen)
 
     def _changed(self, identifier: str, fp: str, stamp: int | None, previous: dict | None) -> bool:
         if previous is not None:

@@ -28,7 +28,8 @@ import os
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 from sickle import oaiexceptions
 
@@ -58,6 +59,15 @@ OAI_EXCEPTIONS = tuple(c for c in vars(oaiexceptions).values()
 
 class _Stop(Exception):
     """The harvest cannot go on; the message is already in the stats."""
+
+
+@dataclass
+class Listing:
+    """What a ListIdentifiers listing came to (OAIHarvester.list_identifiers)."""
+    complete: bool = False
+    listed: int = 0                 # live identifiers handed on (a record in two sets counts twice)
+    deleted: int = 0                # headers with status="deleted"
+    problem: str | None = None      # why the listing cannot be trusted to be whole
 
 
 def choose_prefix(offered: list[str], preference: list[str] | None) -> str | None:
@@ -118,6 +128,11 @@ class OAIHarvester:
     def __iter__(self) -> Iterator[ResourceRecord]:
         return self._harvest()
 
+    @property
+    def reports_deletions(self) -> bool:
+        """Identify says deletedRecord `persistent`: every deletion comes as a deleted header."""
+        return self.identify.get("deletedRecord") == "persistent"
+
     # -- the run -------------------------------------------------------------------------------
 
     def _harvest(self) -> Iterator[ResourceRecord]:
@@ -145,7 +160,7 @@ class OAIHarvester:
         self.identify["granularity"] = granularity
         if self.identify["deletedRecord"] in ("no", "transient"):
             self._say(f"repository keeps deletions '{self.identify['deletedRecord']}': deleted records may "
-                      f"not be reported; reconcile with a periodic full harvest")
+                      f"not be reported; sweeps reconcile them with a periodic full ListIdentifiers")
         try:
             offered = [f.metadataPrefix for f in self.sickle.ListMetadataFormats()]
         except (*OAI_EXCEPTIONS, AttributeError) as exc:
@@ -262,6 +277,72 @@ class OAIHarvester:
         self._end_pass(p, set_spec)
         return True
 
+    # -- deletion reconciliation ---------------------------------------------------------------
+
+    def list_identifiers(self, on_page: Callable[[list[str]], None]) -> Listing:
+        """List every identifier again (ListIdentifiers, the harvest's prefix and sets), handing
+        each page's live identifiers to `on_page`. Call it after iterating the harvest, which
+        read Identify and chose the prefix.
+
+        Repositories whose deletedRecord is `no` or `transient` do not (reliably) report
+        deletions: what the store holds and a whole listing lacks was deleted. `complete` stays
+        False, with the reason in `problem`, whenever one identifier may be missing: a request
+        that failed after its retries, an OAI error, a refused (expired) or repeated token, a
+        malformed page, or fewer headers than the token's cursor/completeListSize announced.
+        The listing is not restarted: the next reconciliation lists again.
+        """
+        listing = Listing()
+        lost_before = self.stats.lost_records
+        try:
+            for set_spec in (self.source.options or {}).get("sets") or [None]:
+                problem = self._list_set(set_spec, listing, on_page, lost_before)
+                if problem:
+                    listing.problem = problem
+                    self._say(f"deletion reconciliation stopped: {problem}")
+                    return listing
+        except HarvestRequestError as exc:
+            self.stats.errors += 1
+            listing.problem = f"request failed: {exc}"
+            self._say(f"deletion reconciliation stopped: {listing.problem}")
+            return listing
+        listing.complete = True
+        return listing
+
+    def _list_set(self, set_spec: str | None, listing: Listing, on_page, lost_before: int) -> str | None:
+        """One ListIdentifiers listing to its end; the reason it stopped early, else None."""
+        params = {"verb": "ListIdentifiers", "metadataPrefix": self.prefix}
+        if set_spec:
+            params["set"] = set_spec
+        tokens: set[str] = set()
+        p: dict[str, Any] = {"cursor": None}
+        while True:
+            page, content = self._fetch(params)
+            if page.error_code == "noRecordsMatch":
+                return None
+            if page.error_code:
+                return f"OAI error {page.error_code}: {page.error_text} ({_short(params)})"
+            if page.malformed or page.token_lost:
+                self._report_malformed(page, params, content)
+                return f"a page could not be read ({_short(params)}); raw page kept"
+            self._check_cursor(p, page)
+            if self.stats.lost_records > lost_before:
+                return "the server announced more identifiers than it listed"
+            live = []
+            for header, _ in page.records:
+                identifier, _datestamp, _sets, deleted = header_values(header)
+                if deleted:
+                    listing.deleted += 1
+                else:
+                    live.append(identifier)
+            on_page(live)
+            listing.listed += len(live)
+            if not page.token:
+                return None
+            if page.token in tokens:
+                return f"the server repeated resumption token {page.token[:60]!r}"
+            tokens.add(page.token)
+            params = {"verb": "ListIdentifiers", "resumptionToken": page.token}
+
     # -- listing state -------------------------------------------------------------------------
 
     def _new_pass(self, set_spec: str | None) -> dict[str, Any]:
@@ -351,7 +432,7 @@ class OAIHarvester:
     def _fetch(self, params: dict) -> tuple[Page, bytes]:
         response = self.sickle.harvest(**params)
         content = response.http_response.content
-        return parse_page(content), content
+        return parse_page(content, params["verb"]), content
 
     def _report_malformed(self, page: Page, params: dict, content: bytes) -> None:
         key = _short(params)

@@ -1,4 +1,5 @@
-"""One ListRecords response: parsed strictly, salvaged when malformed, with its loss counted.
+"""One ListRecords (or ListIdentifiers) response: parsed strictly, salvaged when malformed, with
+its loss counted.
 
 sickle parses with `recover=True`, which silently drops whatever lxml cannot read. Here a page is
 parsed strictly first (no entities, no network); only when that fails is it parsed again with
@@ -29,6 +30,7 @@ def _recover_parser() -> etree.XMLParser:
 @dataclass
 class Page:
     records: list = field(default_factory=list)   # (header element, metadata element or None)
+                                                 # ListIdentifiers: (header element, None)
     token: str | None = None                     # next resumption token; None when the list ends
     cursor: int | None = None                    # this page's cursor attribute
     complete_size: int | None = None             # completeListSize attribute
@@ -39,7 +41,7 @@ class Page:
     token_lost: bool = False                     # malformed and no token found: the list may go on
 
 
-def parse_page(content: bytes) -> Page:
+def parse_page(content: bytes, verb: str = "ListRecords") -> Page:
     page = Page()
     root = None
     try:
@@ -62,17 +64,19 @@ def parse_page(content: bytes) -> Page:
         page.error_text = (error.text or "").strip()
         return page
 
-    container = root.find(OAI + "ListRecords")
+    container = root.find(OAI + verb)
     if container is None:
         if page.malformed:
             page.token_lost = True
             container = root    # salvage records wherever the recovering parser put them
         else:
-            page.error_code, page.error_text = "badResponse", "no ListRecords element in the response"
+            page.error_code, page.error_text = "badResponse", f"no {verb} element in the response"
             return page
-    for record in container.iter(OAI + "record"):
+    if verb == "ListIdentifiers":
+        page.records = [(header, None) for header in container.iter(OAI + "header") if _readable(header)]
+    for record in container.iter(OAI + "record") if verb == "ListRecords" else ():
         header = record.find(OAI + "header")
-        if header is None or not (header.findtext(OAI + "identifier") or "").strip():
+        if not _readable(header):
             continue                 # unreadable: counted as lost against the announced count
         metadata = record.find(OAI + "metadata")
         payload = None
@@ -92,6 +96,10 @@ def parse_page(content: bytes) -> Page:
     elif page.malformed and not content.rstrip().endswith(b"OAI-PMH>"):
         page.token_lost = True       # a truncated page: we cannot know whether the list went on
     return page
+
+
+def _readable(header) -> bool:
+    return header is not None and bool((header.findtext(OAI + "identifier") or "").strip())
 
 
 def _int(value: str | None) -> int | None:

@@ -8,6 +8,8 @@
         schedule: "0 2 * * *"          # cron, checked with croniter
         metadata_prefix: [lom, oai_dc] # preference list (default: richest offered)
         sets: [oer]
+        reconcile_days: 7              # list every identifier to find deletions (default 7)
+        quiet_days: 30                 # flag a source that used to change and went quiet (false: off)
       - name: campus-moodle
         institution: Example University
         kind: moodle
@@ -41,8 +43,8 @@ ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 COMMON_KEYS = {"name", "institution", "kind", "base_url", "schedule",
-               "rate", "max_concurrency", "allow_private", "browser", "policy", "timeout"}
-KIND_KEYS = {"oai": {"metadata_prefix", "sets"},
+               "rate", "max_concurrency", "allow_private", "browser", "policy", "timeout", "quiet_days"}
+KIND_KEYS = {"oai": {"metadata_prefix", "sets", "reconcile_days"},
              "moodle": {"token_env", "courses", "categories"}}
 SECRET_KEYS = {"token", "wstoken", "password", "secret", "api_key"}
 
@@ -263,6 +265,13 @@ def _allow_private(value: Any) -> tuple[Any, str | None]:
     return items, None
 
 
+def _days_or_off(value: Any) -> tuple[Any, str | None]:
+    if value is False:
+        return value, None
+    value, err = _number(1)(value)
+    return value, err and err.replace("expected a number", "expected false or a number of days")
+
+
 def _policy(value: Any) -> tuple[Any, str | None]:
     if isinstance(value, (str, dict)):
         return value, None
@@ -281,4 +290,6 @@ _OPTION_CHECKS = {
     "allow_private": _allow_private,
     "browser": _bool,
     "policy": _policy,
+    "reconcile_days": _number(0),
+    "quiet_days": _days_or_off,
 }

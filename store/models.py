@@ -54,6 +54,8 @@ class Source(Base):
     schedule: Mapped[str | None] = mapped_column(String(100))     # cron expression
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)  # options, never a token
     checkpoint: Mapped[dict[str, Any]] = mapped_column(default=dict)  # harvest checkpoint
+    # the last deletion reconciliation that listed the whole source (sweeps.reconcile)
+    reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resources: Mapped[list["Resource"]] = relationship(back_populates="source")
 

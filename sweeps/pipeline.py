@@ -28,7 +28,7 @@ from harvester.retry import RetryPolicy
 from rules.catalogue import catalogue
 from store.db import acquire_lease, data_dir, database_url, release_lease, session
 from store.models import Resource, ResourceVersion, Result, Source, Sweep, SweepItem
-from sweeps import writes
+from sweeps import alerts, reconcile, writes
 from sweeps.blobs import BlobStore
 from sweeps.units import expand, file_unit_identifier, metadata_hash, stored_record
 from sweeps.writes import Done
@@ -168,7 +168,8 @@ class Sweeper:
         A harvest that fails (an exception, or a harvester that stopped on errors before the end
         of its listing) is retried with backoff from the last checkpoint; what was harvested
         before a failure is kept, and the last error is recorded on the sweep. Records are
-        stored in batches, each batch before the checkpoint that follows it.
+        stored in batches, each batch before the checkpoint that follows it. A sweep due a
+        deletion reconciliation (sweeps.reconcile) lists the whole source after the records.
         """
         from harvester import open_harvester
         counts = {"harvested": 0, "live": 0, "new": 0, "updated": 0, "deleted": 0}
@@ -179,6 +180,7 @@ class Sweeper:
             source_id = src.id
             checkpoint = {} if full else dict(src.checkpoint or {})
             revalidate = bool((s.get(Sweep, sweep_id).counts or {}).get("revalidate"))
+            reconciling = limit is None and since is None and reconcile.due(self.source, src, full=full)
         batch: list[ResourceRecord] = []
         saved: list[dict] = []   # the checkpoints of the current attempt
 
@@ -239,12 +241,24 @@ class Sweeper:
             counts["harvest_messages"] = [self._clean(m) for m in stats_total["messages"]][:20]
         if error:
             counts["harvest_failed"] = error
+        elif reconciling and harvester is not None:
+            counts.update(self._reconcile(harvester, source_id, sweep_id))
         with session(self.db_url) as s:
             sweep = s.get(Sweep, sweep_id)
             sweep.counts = {**(sweep.counts or {}), **counts, "harvest_done": True}
             if error:
                 sweep.error = error
         return counts
+
+    def _reconcile(self, harvester: Any, source_id: int, sweep_id: int) -> dict[str, Any]:
+        """Mark what a whole listing of the source lacks as deleted; a reconciliation that fails
+        changes nothing and says why."""
+        try:
+            return reconcile.reconcile(self, harvester, source_id, sweep_id)
+        except Exception as exc:
+            log.exception("deletion reconciliation of %s failed", self.source.name)
+            problem = self._clean(f"reconciliation failed, nothing marked deleted: {type(exc).__name__}: {exc}")
+            return {"reconciliation": {"problem": problem}, "deleted_by_reconciliation": 0}
 
     def _harvester_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
@@ -548,15 +562,20 @@ class Sweeper:
             return {"sweep": sweep_id, "status": sweep.status, "suspicious": suspicious, **counts}
 
     def _suspicion(self, s, sweep: Sweep, counts: dict) -> str | None:
-        """A whole harvest that brings no live record, or far fewer than the last good one.
+        """Why the sweep looks suspicious (a count drop), or None.
 
-        Only whole harvests count (the first one, and `--full`): an incremental harvest rightly
-        brings only what changed, often nothing. The baseline is the last whole harvest of the
-        source that succeeded and was not itself suspicious, so a source that stays broken stays
-        flagged sweep after sweep.
+        Whole harvests (the first one, and `--full`) are judged by their size. The baseline is
+        the last whole harvest of the source that succeeded and was not itself suspicious, so a
+        source that stays broken stays flagged sweep after sweep. An incremental harvest rightly
+        brings only what changed, often nothing: it is judged by its reconciliation listing and
+        by how long the source has been quiet (sweeps.alerts).
         """
-        if counts.get("harvest_failed") or not counts.get("full"):
+        if counts.get("harvest_failed"):
             return None
+        if (counts.get("reconciliation") or {}).get("suspicious"):
+            return counts["reconciliation"]["suspicious"]
+        if not counts.get("full"):
+            return alerts.quiet_source(s, sweep, counts, self.source.options.get("quiet_days"))
         live = counts.get("live", counts.get("harvested", 0))
         if live == 0:
             if counts.get("harvested", 0):
