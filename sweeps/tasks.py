@@ -11,7 +11,11 @@ Redis keeps a delivered, unacknowledged message in its "unacked" index; a live w
 back in the queue once it is older than `OERLINT_VISIBILITY_TIMEOUT` seconds (default 600),
 looking every `unacked_restore_interval` seconds. The timeout must be longer than a chunk takes
 (a slower chunk would be delivered twice — harmless, but wasted work) and short enough that a
-dead worker's chunk comes back soon.
+dead worker's chunk comes back soon. The look is guarded by a lock in Redis; a worker killed while
+holding it would block every other worker's look for kombu's default 300 s, so the lock expires
+after one visibility timeout instead. As a last resort the finalising step re-sends the pending
+items when none has moved for `OERLINT_REDISPATCH_SECONDS` (default twice the visibility timeout,
+at least a minute).
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ CHUNK = int(os.environ.get("OERLINT_CHUNK", "25"))
 SUB_BATCH = 8          # resources read in one query and stored in one transaction
 FINALIZE_EVERY = 2.0  # seconds between checks for the last pending items
 VISIBILITY_TIMEOUT = int(os.environ.get("OERLINT_VISIBILITY_TIMEOUT", "600"))
+REDISPATCH_SECONDS = float(os.environ.get("OERLINT_REDISPATCH_SECONDS") or max(60, 2 * VISIBILITY_TIMEOUT))
 
 
 def _broker() -> str:
@@ -51,7 +56,10 @@ app.conf.update(
     broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT,
                               # look for a dead worker's messages often enough for the timeout
                               "unacked_restore_interval": max(1, min(10, VISIBILITY_TIMEOUT // 5)),
-                              "unacked_restore_throttle": 1},
+                              "unacked_restore_throttle": 1,
+                              # a worker killed while holding the look's lock must not block the
+                              # others' looks for kombu's default five minutes
+                              "unacked_mutex_expire": max(1, min(300, VISIBILITY_TIMEOUT))},
     task_routes={"oerlint.harvest": {"queue": "harvest"}, "oerlint.start_due": {"queue": "harvest"},
                  "oerlint.check_chunk": {"queue": "check"}, "oerlint.finalize": {"queue": "harvest"}},
     beat_schedule={"start-due-sweeps": {"task": "oerlint.start_due",
@@ -184,7 +192,7 @@ def _schedule_finalize(source_name: str, sweep_id: int, *args, countdown: float 
 @app.task(name="oerlint.finalize", bind=True, max_retries=None)
 def finalize(self, source_name: str, sweep_id: int, waited: float = 0.0, done_before: int = -1) -> None:
     """Finish the sweep once no item is pending; re-send the pending items when nothing has
-    moved for OERLINT_REDISPATCH_SECONDS (a chunk lost for good)."""
+    moved for REDISPATCH_SECONDS (a chunk lost for good)."""
     from sqlalchemy import delete, func
 
     from store.db import session
@@ -199,7 +207,7 @@ def finalize(self, source_name: str, sweep_id: int, waited: float = 0.0, done_be
     pending = sweeper.pending(sweep_id)
     if pending:
         waited = 0.0 if done != done_before else waited + FINALIZE_EVERY
-        if waited >= float(os.environ.get("OERLINT_REDISPATCH_SECONDS", "900")):
+        if waited >= REDISPATCH_SECONDS:
             for i in range(0, len(pending), CHUNK):   # idempotent, so sending again is safe
                 check_chunk.delay(source_name, sweep_id, pending[i:i + CHUNK])
             waited = 0.0
