@@ -17,7 +17,9 @@ venv: $(STAMP)
 browser:
 	@tools/install-browser
 
+# The browser tests need Chromium: installed first when missing (as root), else they are skipped.
 test: $(STAMP)
+	@tools/install-browser || echo "Chromium missing: the browser tests will be skipped"
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
