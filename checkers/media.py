@@ -239,8 +239,9 @@ def _video_captions(rec: Recorder, info: MediaInfo, files: _CaptionFiles, what: 
         rec.cant_tell(CAPTIONS, f"The {what} has no caption file beside it; caption tracks inside "
                                 f"{info.container} files are not inspected")
     else:
+        note = f"; {info.caption_note}" if info.caption_note else ""
         rec.failed(CAPTIONS, f"The {what} has no captions: no caption or subtitle track inside it "
-                             f"and no caption file (.vtt, .srt) with the same name beside it")
+                             f"and no caption file (.vtt, .srt) with the same name beside it{note}")
 
 
 def _has_transcript(media_name: str, siblings: tuple[str, ...]) -> bool:

@@ -29,6 +29,7 @@ class MediaInfo:
     video_tracks: int = 0
     audio_tracks: int = 0
     caption_tracks: list[str] = field(default_factory=list)   # e.g. "tx3g text track (fin)"
+    caption_note: str | None = None                  # why caption data found did not count
     title: str | None = None
     language: str | None = None                      # of the first audio track, ISO 639 as found
     tracks_known: bool = True                        # False: the container was not inspected

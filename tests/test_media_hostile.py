@@ -9,7 +9,8 @@ import pytest
 from checkers.engine import Context
 from checkers.media import check_caption_file, check_media
 from checkers.media_info import MAX_ELEMENTS
-from tests.test_media_builders import box, el, mp4, track_entry, uint, vtt, webm
+from tests.test_media_builders import (CC_708, CC_TEXT, box, captioned_frames, el, fmp4, mp4, track_entry, uint,
+                                       vtt, webm)
 
 EBML_HEADER = el(0x1A45DFA3, el(0x4282, b"webm"))
 
@@ -99,7 +100,17 @@ def test_webm_without_tracks():
     assert "no Tracks" in only_unreadable(data, "x.webm", "video/webm").message
 
 
-@pytest.mark.parametrize("make,name,mtype", [(mp4, "x.mp4", "video/mp4"), (webm, "x.webm", "video/webm")])
+def _captioned_fragments() -> bytes:
+    return fmp4(3, 1, video_samples=captioned_frames(CC_TEXT, 25))
+
+
+def _captioned_mp4() -> bytes:
+    return mp4(video_samples=captioned_frames(CC_708 + CC_TEXT, 10))
+
+
+@pytest.mark.parametrize("make,name,mtype", [(mp4, "x.mp4", "video/mp4"), (webm, "x.webm", "video/webm"),
+                                             (_captioned_fragments, "x.mp4", "video/mp4"),
+                                             (_captioned_mp4, "x.mp4", "video/mp4")])
 def test_random_damage_never_escapes(make, name, mtype):
     """Flip and cut bytes of valid files: every result is findings, never an exception."""
     rng = random.Random(1234)
