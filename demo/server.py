@@ -1,10 +1,10 @@
 """The demo repository on 127.0.0.1: OAI-PMH and the resources' files from one ThreadingHTTPServer.
 
-The OAI-PMH verbs are answered by the third-party `oaipmh` BatchingServer through the tests' OAI
-test server (tests/oai_server.py: resumption tokens with cursor/completeListSize, page faults such as
-503s); this module adds the demo corpus as its records and serves the files under
-`/records/<i>/files/<name>` with ETag, Last-Modified and 304 answers to conditional GETs. It counts
-what it served (`stats`), and can change, corrupt or delete resources between sweeps.
+The OAI-PMH verbs are answered by the third-party `oaipmh` BatchingServer through
+demo/oai_repository.py (resumption tokens with cursor/completeListSize); this module adds the demo
+corpus as its records and serves the files under `/records/<i>/files/<name>` with ETag,
+Last-Modified and 304 answers to conditional GETs. It counts what it served (`stats`), and can
+change, corrupt or delete resources between sweeps.
 
     with DemoServer(300) as server:
         server.url        # the OAI-PMH base URL, http://127.0.0.1:PORT/oai
@@ -14,78 +14,57 @@ from __future__ import annotations
 
 import email.utils
 import re
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
-from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from oaipmh import common, error
-from oaipmh.metadata import MetadataRegistry
-from oaipmh.server import BatchingServer, oai_dc_writer
+from oaipmh import common
 
 from demo.corpus import MEDIA_TYPES, DemoResource, body_of, describe, etag, make_corpus, record_fields
-from tests.oai_server import OAITestServer, RecordStore, StoredRecord, _CurrentStore, _Handler
+from demo.oai_repository import OAIRepository, RepositoryHandler, StoredRecord
 
 FILE_PATH = re.compile(r"^/records/(\d+)/files/([^/?#]+)$")
 LAST_MODIFIED = email.utils.formatdate(1704096000, usegmt=True)   # 2024-01-01 08:00 UTC
 
 
-class DemoStore(RecordStore):
-    """The OAI record store over the demo corpus (oai_dc only)."""
+class _DemoHandler(RepositoryHandler):
+    owner: "DemoServer"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
 
-    def __init__(self, server: "DemoServer"):
-        self.server = server
-        records = [StoredRecord(r.identifier, r.datestamp, ["oer"], r.deleted, r.number)
-                   for r in server.resources]
-        super().__init__(records, server.url, ("oai_dc",))
-
-    def _metadata(self, rec: StoredRecord):
-        if rec.deleted:
-            return None
-        return common.Metadata(None, record_fields(self.server.resources[rec.number], self.server.root))
-
-    def listRecords(self, metadataPrefix, set=None, from_=None, until=None, cursor=0, batch_size=10):
-        return [(self._header(r), self._metadata(r), None)
-                for r in self._page(metadataPrefix, set, from_, until, cursor, batch_size)]
-
-    def getRecord(self, metadataPrefix, identifier):
-        for r in self.records:
-            if r.identifier == identifier:
-                return self._header(r), self._metadata(r), None
-        raise error.IdDoesNotExistError(identifier)
+    def do_GET(self):
+        parts = urlsplit(self.path)
+        if parts.path.endswith("/oai"):
+            with self.owner._lock:
+                self.owner.stats["oai"] += 1
+            return super().do_GET()
+        status, headers, body = self.owner.file_response(parts.path, self.headers)
+        self.send(status, headers, body, write_body=status != 304)
 
 
-class DemoServer(OAITestServer):
-    def __init__(self, n: int, *, batch_size: int = 200):
+class DemoServer(OAIRepository):
+    """The demo corpus as an OAI-PMH repository (oai_dc, set `oer`) that serves its files."""
+    handler = _DemoHandler
+
+    def __init__(self, n: int, *, batch_size: int = 200, **kw):
+        # kw: what Identify says (deleted_record, granularity), as for OAIRepository
         self.resources: list[DemoResource] = make_corpus(n)
         self.stats: Counter = Counter()   # oai, get (200 with a body), not_modified (304), missing
         self.served: Counter = Counter()  # file path -> bodies sent
         self._clock = max((r.datestamp for r in self.resources), default=None)
         self.file_delay = 0.0             # seconds before each file answer (a slow repository)
-        super().__init__([], batch_size=batch_size, formats=("oai_dc",))
-
-    # -- lifecycle: the OAITestServer's, with our handler and store ----------------------------
-    def start(self) -> "DemoServer":
-        server = self
-
-        class Handler(_DemoHandler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.request_queue_size = 128
-        self.store = DemoStore(self)
-        registry = MetadataRegistry()
-        registry.registerWriter("oai_dc", oai_dc_writer)
-        self.oai = BatchingServer(_CurrentStore(self), metadata_registry=registry,
-                                  resumption_batch_size=self.batch_size)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
+        self.gone: set[int] = set()       # resources removed without a trace (see remove)
+        super().__init__([], metadata=self._metadata, batch_size=batch_size, **kw)
 
     def load(self, records=None) -> None:
-        self.store = DemoStore(self)
+        """The repository holds `resources` as they are now."""
+        super().load([StoredRecord(r.identifier, r.datestamp, ["oer"], r.deleted, r.number)
+                      for r in self.resources if r.number not in self.gone])
+
+    def _metadata(self, rec: StoredRecord, base_url: str) -> common.Metadata:
+        return common.Metadata(None, record_fields(self.resources[rec.number], self.root))
 
     @property
     def root(self) -> str:
@@ -119,6 +98,12 @@ class DemoServer(OAITestServer):
         self._touch(res)
         self.load()
 
+    def remove(self, number: int) -> None:
+        """Resource `number` disappears without a deleted header, as in a repository whose
+        Identify says deletedRecord `no`: only a whole listing shows it is gone."""
+        self.gone.add(number)
+        self.load()
+
     def reset_stats(self) -> None:
         self.stats.clear()
         self.served.clear()
@@ -148,31 +133,6 @@ class DemoServer(OAITestServer):
             self.stats["get"] += 1
             self.served[path] += 1
         return 200, out, body
-
-
-class _DemoHandler(_Handler):
-    owner: DemoServer
-    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
-    # client's delayed ACK add ~40 ms to every keep-alive request.
-    disable_nagle_algorithm = True
-
-    def do_GET(self):
-        parts = urlsplit(self.path)
-        if parts.path.endswith("/oai"):
-            with self.owner._lock:
-                self.owner.stats["oai"] += 1
-            return super().do_GET()
-        status, headers, body = self.owner.file_response(parts.path, self.headers)
-        try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if status != 304:
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
 
 
 def sources_yaml(url: str, name: str = "demo", schedule: str | None = None, **options) -> str:

@@ -26,6 +26,12 @@ def _summary_line(name: str, summary: dict) -> str:
             "downloads", "errors", "skipped", "lost_pages")
     parts = ", ".join(f"{k} {summary.get(k, 0)}" for k in keys)
     line = f"{name}: sweep {summary['sweep']} {summary['status']}: {parts}"
+    reconciliation = summary.get("reconciliation") or {}
+    if reconciliation.get("problem"):
+        line += f"\n  deletion reconciliation: {reconciliation['problem']}"
+    elif reconciliation:
+        line += (f"\n  deletion reconciliation ({reconciliation['kind']}): deleted_by_reconciliation "
+                 f"{summary.get('deleted_by_reconciliation', 0)} of {reconciliation.get('live', 0)} live")
     if summary.get("suspicious"):
         line += f"\n  SUSPICIOUS: {summary['suspicious']}"
     if summary.get("harvest_failed"):

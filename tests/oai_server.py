@@ -1,34 +1,31 @@
 """A real OAI-PMH server on 127.0.0.1 for tests and the bench, and a way to make it misbehave.
 
-The protocol is served by a third-party implementation, `oaipmh.server.BatchingServer` (PyPI
-`oaipmh` 4.x), over an in-memory store. Around it, `OAITestServer` is the small HTTP wrapper we
-control: it adds DSpace-style `cursor`/`completeListSize` attributes to resumption tokens, can slow
-every page down, and fires faults on chosen pages: 503 with Retry-After in seconds or as an HTTP
-date, 500, a dropped connection, a response slower than the client's timeout, an expired token
-(badResumptionToken), a repeated token, a malformed page, a page cut short.
+The repository itself (oaipmh's BatchingServer over an in-memory store, tokens with
+cursor/completeListSize) is demo/oai_repository.py. Here: generated records in three metadata
+formats (oai_dc, oai_datacite, METS), and `Faults`, which can slow every page down and fires
+faults on chosen pages of a listing: 503 with Retry-After in seconds or as an HTTP date, 500, a
+dropped connection, a response slower than the client's timeout, an expired token
+(badResumptionToken), a repeated token, a malformed page, a page cut short, a well-formed page
+one record short. `OAITestServer` is
+the repository with faults; tests/sweep_fixtures.py puts the same faults on the demo repository.
 
-    python tests/oai_server.py --records 100000 --batch 100   # prints the base URL, serves until killed
+    python -m tests.oai_server --records 100000 --batch 100   # prints the base URL, serves until killed
 """
 from __future__ import annotations
 
 import argparse
-import bisect
 import email.utils
 import re
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
 from lxml.etree import SubElement
-from oaipmh import common, error
-from oaipmh.metadata import MetadataRegistry
-from oaipmh.server import BatchingServer, decodeResumptionToken, oai_dc_writer
+from oaipmh import common
 
-SECONDS = "YYYY-MM-DDThh:mm:ssZ"
+from demo.oai_repository import OAI_DC, XML, MetadataFormat, OAIRepository, StoredRecord, listing_of
+
 DATACITE_OAI = "http://schema.datacite.org/oai/oai-1.1/"
 DATACITE = "http://datacite.org/schema/kernel-4"
 EPOCH = datetime(2024, 1, 1, 8, 0, 0)          # timezone-naive, as oaipmh wants
@@ -39,15 +36,6 @@ LICENCES = [
     ("Creative Commons Attribution Non Commercial Share Alike 4.0 International",
      "https://creativecommons.org/licenses/by-nc-sa/4.0/legalcode"),
 ]
-
-
-@dataclass
-class StoredRecord:
-    identifier: str
-    datestamp: datetime
-    sets: list[str]
-    deleted: bool = False
-    number: int = 0
 
 
 def make_records(n: int, *, deleted_every: int = 0, step_seconds: int = 60,
@@ -142,78 +130,22 @@ def mets_writer(element, metadata) -> None:
         SubElement(file_el, m("FLocat"), LOCTYPE="URL", **{f"{{{XLINK}}}href": url})
 
 
-class RecordStore:
-    """In-memory IBatchingOAI implementation, sorted by datestamp (as most servers list)."""
-
-    def __init__(self, records: list[StoredRecord], base_url: str = "http://127.0.0.1/oai",
-                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True):
-        # ordered: listed by datestamp; otherwise by identifier, newest first (no datestamp order)
-        self.ordered = ordered
-        self.records = (sorted(records, key=lambda r: r.datestamp) if ordered
-                        else sorted(records, key=lambda r: r.identifier, reverse=True))
-        self.stamps = [r.datestamp for r in self.records]
-        self.granularity, self.deleted_record = SECONDS, "persistent"
-        self.base_url = base_url
-        self.formats = formats
-
-    def select(self, set=None, from_=None, until=None) -> list[int] | range:
-        if not self.ordered:
-            return [i for i, r in enumerate(self.records)
-                    if (not from_ or r.datestamp >= from_) and (not until or r.datestamp <= until)
-                    and (not set or any(s == set or s.startswith(set + ":") for s in r.sets))]
-        lo = bisect.bisect_left(self.stamps, from_) if from_ else 0
-        hi = bisect.bisect_right(self.stamps, until) if until else len(self.records)
-        if not set:
-            return range(lo, hi)
-        return [i for i in range(lo, hi)
-                if any(s == set or s.startswith(set + ":") for s in self.records[i].sets)]
-
-    def identify(self):
-        return common.Identify("oerlint test repository", self.base_url, "2.0", ["admin@test.example.org"],
-                               EPOCH, self.deleted_record, self.granularity, ["identity"])
-
-    def listMetadataFormats(self, identifier=None):
-        known = {"oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
-                            "http://www.openarchives.org/OAI/2.0/oai_dc/"),
-                 "oai_datacite": ("http://schema.datacite.org/oai/oai-1.1/oai.xsd", DATACITE_OAI),
-                 "mets": ("http://www.loc.gov/standards/mets/mets.xsd", METS)}
-        return [(p, *known[p]) for p in self.formats]
-
-    def listSets(self, cursor=0, batch_size=10):
-        names = sorted({s for r in self.records[:1000] for s in r.sets})
-        return [(s, s.title(), None) for s in names][cursor:cursor + batch_size]
-
-    def _page(self, metadataPrefix, set, from_, until, cursor, batch_size):
-        if metadataPrefix not in self.formats:
-            raise error.CannotDisseminateFormatError(metadataPrefix)
-        chosen = self.select(set, from_, until)
-        return [self.records[i] for i in chosen[cursor:cursor + batch_size]]
-
-    def listRecords(self, metadataPrefix, set=None, from_=None, until=None, cursor=0, batch_size=10):
-        return [(self._header(r), None if r.deleted else record_metadata(r, self.base_url), None)
-                for r in self._page(metadataPrefix, set, from_, until, cursor, batch_size)]
-
-    def listIdentifiers(self, metadataPrefix, set=None, from_=None, until=None, cursor=0, batch_size=10):
-        return [self._header(r) for r in self._page(metadataPrefix, set, from_, until, cursor, batch_size)]
-
-    def getRecord(self, metadataPrefix, identifier):
-        for r in self.records:
-            if r.identifier == identifier:
-                return self._header(r), None if r.deleted else record_metadata(r, self.base_url), None
-        raise error.IdDoesNotExistError(identifier)
-
-    @staticmethod
-    def _header(r: StoredRecord):
-        return common.Header(None, r.identifier, r.datestamp, r.sets, r.deleted)
+FORMATS = {f.prefix: f for f in (
+    OAI_DC,
+    MetadataFormat("oai_datacite", "http://schema.datacite.org/oai/oai-1.1/oai.xsd", DATACITE_OAI,
+                   oai_datacite_writer),
+    MetadataFormat("mets", "http://www.loc.gov/standards/mets/mets.xsd", METS, mets_writer))}
+LISTINGS = ("ListRecords", "ListIdentifiers")
 
 
 @dataclass
 class Fault:
-    kind: str            # 503 | 500 | drop | slow | expire | repeat | malformed | garbled | truncate
-    cursor: int = 0      # fires on the ListRecords page starting at this cursor
+    kind: str            # 503 | 500 | drop | slow | expire | repeat | malformed | garbled | truncate | short
+    cursor: int = 0      # fires on the page of the listing starting at this cursor
     times: int = 1       # how many times (a large number = always)
     retry_after: str | None = None    # "seconds" | "date" | None (for 503)
     seconds: float = 0.0              # Retry-After value, or the delay of "slow"
+    verb: str = "ListRecords"         # the listing whose page it fires on (or ListIdentifiers)
     fired: int = 0
 
 
@@ -223,84 +155,30 @@ class ServerLog:
     faults: list[str] = field(default_factory=list)
 
 
-class OAITestServer:
-    def __init__(self, records: list[StoredRecord], *, batch_size: int = 50, page_delay: float = 0.0,
-                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), ordered: bool = True,
-                 granularity: str = SECONDS, deleted_record: str = "persistent"):
-        self.records = records
-        self.ordered = ordered
-        self.granularity = granularity          # what Identify says; headers keep seconds, as oaipmh writes
-        self.deleted_record = deleted_record
-        self.batch_size = batch_size
+class Faults:
+    """For an OAIRepository (as a mixin, listed first): faults on chosen listing pages, a delay
+    on every ListRecords page, a log of requests and faults, and for the bench a cache of
+    rendered pages (set `cache = {}`)."""
+
+    def __init__(self, *args, page_delay: float = 0.0, **kw):
+        super().__init__(*args, **kw)
         self.page_delay = page_delay
-        self.formats = formats
-        self.cache: dict | None = None     # rendered pages by request, for the bench (set to {})
+        self.cache: dict | None = None
         self.faults: list[Fault] = []
         self.log = ServerLog()
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self.store: RecordStore | None = None
-        self.oai: BatchingServer | None = None
-
-    # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> "OAITestServer":
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.load(self.records)
-        registry = MetadataRegistry()
-        registry.registerWriter("oai_dc", oai_dc_writer)
-        registry.registerWriter("oai_datacite", oai_datacite_writer)
-        registry.registerWriter("mets", mets_writer)
-        self.oai = BatchingServer(_CurrentStore(self), metadata_registry=registry, resumption_batch_size=self.batch_size)
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def load(self, records: list[StoredRecord]) -> None:
-        """Replace what the repository holds (new records, changed datestamps, deletions)."""
-        self.records = records
-        self.store = RecordStore(records, self.url, self.formats, self.ordered)
-        self.store.granularity, self.store.deleted_record = self.granularity, self.deleted_record
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/oai"
 
     def add_fault(self, kind: str, cursor: int = 0, times: int = 1, **kw) -> Fault:
         fault = Fault(kind, cursor, times, **kw)
         self.faults.append(fault)
         return fault
 
-    # -- one request ---------------------------------------------------------------------------
     def respond(self, params: dict[str, str]) -> tuple[int, dict[str, str], bytes | None]:
-        """(status, headers, body); body None means: drop the connection."""
         verb = params.get("verb")
-        cursor, listing = 0, params
-        if "resumptionToken" in params:
-            try:
-                listing, cursor = decodeResumptionToken(params["resumptionToken"])
-            except Exception:  # a token the server cannot read: let oaipmh answer badResumptionToken
-                listing, cursor = {}, -1
+        listing, cursor = listing_of(params)
         with self._lock:
             self.log.requests.append({**params, "_cursor": cursor})
             fault = self._due_fault(verb, cursor)
-        if fault is None or fault.kind in ("repeat", "malformed", "garbled", "truncate"):
+        if fault is None or fault.kind in ("repeat", "malformed", "garbled", "truncate", "short"):
             if verb == "ListRecords" and self.page_delay:
                 time.sleep(self.page_delay)
         if fault is not None:
@@ -309,21 +187,17 @@ class OAITestServer:
                 return early
         key = tuple(sorted(params.items()))
         if self.cache is not None and fault is None and key in self.cache:
-            return 200, {"Content-Type": "text/xml; charset=utf-8"}, self.cache[key]
-        body = self.oai.handleRequest(dict(params))
-        if verb in ("ListRecords", "ListIdentifiers") and b"<error" not in body[:2000]:
-            body = self._annotate_token(body, listing, cursor)
-            if self.cache is not None and fault is None:
-                self.cache[key] = body
+            return 200, XML, self.cache[key]
+        body = self.render(params, listing, cursor)
+        if self.cache is not None and fault is None and verb in LISTINGS and b"<error" not in body[:2000]:
+            self.cache[key] = body
         if fault is not None:
             body = self._late_fault(fault, body, params)
-        return 200, {"Content-Type": "text/xml; charset=utf-8"}, body
+        return 200, XML, body
 
     def _due_fault(self, verb, cursor) -> Fault | None:
-        if verb != "ListRecords":
-            return None
         for fault in self.faults:
-            if fault.cursor == cursor and fault.fired < fault.times:
+            if fault.verb == verb and fault.cursor == cursor and fault.fired < fault.times:
                 fault.fired += 1
                 self.log.faults.append(f"{fault.kind}@{cursor}")
                 return fault
@@ -345,71 +219,41 @@ class OAITestServer:
             time.sleep(fault.seconds)
             return None
         if fault.kind == "expire":
-            return 200, {"Content-Type": "text/xml"}, self.oai.handleRequest(
-                {"verb": "ListRecords", "resumptionToken": "expired"})
+            return 200, XML, self.oai.handleRequest({"verb": fault.verb, "resumptionToken": "expired"})
         return None
 
     def _late_fault(self, fault: Fault, body: bytes, params: dict) -> bytes:
         if fault.kind == "repeat" and "resumptionToken" in params:
             return re.sub(rb"(<resumptionToken[^>]*>)[^<]+(</resumptionToken>)",
                           lambda m: m.group(1) + params["resumptionToken"].encode() + m.group(2), body)
+        item = b"<record>" if fault.verb == "ListRecords" else b"<header>"
         if fault.kind == "malformed":
             # the third record's header loses its closing '>': lxml's recovery drops that record
-            starts = [m.start() for m in re.finditer(rb"<record>", body)]
+            starts = [m.start() for m in re.finditer(item, body)]
             at = starts[min(2, len(starts) - 1)]
             return body[:at] + body[at:].replace(b"<header>", b"<header ", 1)
         if fault.kind == "garbled":
             # the third record's header tag is mangled beyond recognition: only the cursor tells
-            starts = [m.start() for m in re.finditer(rb"<record>", body)]
+            starts = [m.start() for m in re.finditer(item, body)]
             at = starts[min(2, len(starts) - 1)]
             return body[:at] + body[at:].replace(b"<header>", b"<hea der>", 1)
         if fault.kind == "truncate":
             return body[: len(body) * 6 // 10]
-        return body
-
-    def _annotate_token(self, body: bytes, listing: dict, cursor: int) -> bytes:
-        """DSpace-style cursor and completeListSize; an empty token closes a multi-page list."""
-        total = len(self.store.select(listing.get("set"), listing.get("from_"), listing.get("until")))
-        attrs = f' cursor="{cursor}" completeListSize="{total}"'.encode()
-        if b"<resumptionToken>" in body:
-            return body.replace(b"<resumptionToken>", b"<resumptionToken" + attrs + b">", 1)
-        if cursor > 0:
-            return body.replace(b"</ListRecords>", b"<resumptionToken" + attrs + b"/></ListRecords>", 1)
+        if fault.kind == "short":
+            # the third record is left out of a well-formed page: only the cursor tells
+            end = b"</record>" if fault.verb == "ListRecords" else b"</header>"
+            blocks = list(re.finditer(re.escape(item) + rb".*?" + re.escape(end), body, re.S))
+            gone = blocks[min(2, len(blocks) - 1)]
+            return body[:gone.start()] + body[gone.end():]
         return body
 
 
-class _CurrentStore:
-    """Hands oaipmh whatever store the server holds now, so `load()` can change the repository."""
+class OAITestServer(Faults, OAIRepository):
+    """The repository over generated records (`make_records`), with faults."""
 
-    def __init__(self, server: OAITestServer):
-        self._server = server
-
-    def __getattr__(self, name):
-        return getattr(self._server.store, name)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: OAITestServer
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-        status, headers, body = self.owner.respond(params)
-        if body is None:
-            self.close_connection = True
-            return
-        try:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def log_message(self, *args):
-        pass
+    def __init__(self, records: list[StoredRecord], *,
+                 formats: tuple[str, ...] = ("oai_dc", "oai_datacite", "mets"), **kw):
+        super().__init__(records, metadata=record_metadata, formats=[FORMATS[p] for p in formats], **kw)
 
 
 def main(argv: list[str]) -> None:

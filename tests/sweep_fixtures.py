@@ -1,5 +1,5 @@
-"""Shared by the sweep tests: the demo repository on 127.0.0.1, its source, quick retry settings,
-and a look at what the store holds."""
+"""Shared by the sweep tests: the demo repository on 127.0.0.1 (with the test server's faults), its
+source, quick retry settings, and a look at what the store holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,13 +14,18 @@ from harvester.sources import parse_sources
 from store.db import session
 from store.models import Resource, ResourceVersion, Result, Sweep
 from sweeps.pipeline import SweepSettings
+from tests.oai_server import Faults
 
 N = 40   # records: 6 kinds of resource, 42 units (two captioned videos carry a .vtt file)
 
 
+class FaultyDemoServer(Faults, DemoServer):
+    """The demo repository, whose listing pages can fail (tests.oai_server.Faults)."""
+
+
 @pytest.fixture
 def server():
-    with DemoServer(N, batch_size=10) as srv:
+    with FaultyDemoServer(N, batch_size=10) as srv:
         yield srv
 
 
@@ -74,7 +79,7 @@ def caption_siblings(server: DemoServer) -> int:
 
 
 def units(server: DemoServer) -> int:
-    return sum(max(1, len(r.files)) for r in server.resources if not r.deleted)
+    return sum(max(1, len(r.files)) for r in server.resources if not r.deleted and r.number not in server.gone)
 
 
 def last_sweep(db_url: str) -> Sweep:
