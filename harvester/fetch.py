@@ -22,10 +22,9 @@ import os
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -37,6 +36,7 @@ log = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
+DRAIN_MAX = 64 * 1024   # an unwanted body up to this size is read so the connection can be reused
 
 # --- Redaction ------------------------------------------------------------------------------------
 
@@ -133,6 +133,7 @@ class _Retry(Exception):
 class _HostState:
     slots: threading.BoundedSemaphore
     lock: threading.Lock
+    session: requests.Session    # its pool keeps up to `per_host_concurrency` connections alive
     next_start: float = 0.0
 
 
@@ -191,7 +192,6 @@ class Fetcher:
         self.user_agent = user_agent
         self.tmp_dir = Path(tmp_dir) if tmp_dir else None
         self.retries = 0            # retries done so far, for harvest statistics
-        self._session = guarded_session(self.guard, pool_size=max(10, self.per_host_concurrency))
         self._hosts: dict[str, _HostState] = {}
         self._lock = threading.Lock()
 
@@ -199,7 +199,10 @@ class Fetcher:
         return f"Fetcher(max_bytes={self.max_bytes}, total_timeout={self.total_timeout})"
 
     def close(self) -> None:
-        self._session.close()
+        with self._lock:
+            states = list(self._hosts.values())
+        for state in states:
+            state.session.close()
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -248,12 +251,14 @@ class Fetcher:
 
     def _hop(self, method, url, headers, secrets, form, deadline, watchdog):
         host = urlsplit(url).netloc.lower()
+        state = self._state(host)
         attempts = max(1, self.retry.attempts)
-        with self._slot(host):
+        with state.slots:
             for attempt in range(1, attempts + 1):
-                self._wait_turn(host, deadline)
+                self._wait_turn(state, host, deadline)
                 try:
-                    return self._exchange(method, url, headers, secrets, form, deadline, watchdog)
+                    return self._exchange(state.session, method, url, headers, secrets, form, deadline,
+                                          watchdog)
                 except _Retry as failure:
                     if watchdog.expired:
                         raise self._deadline_error(url) from None
@@ -269,7 +274,7 @@ class Fetcher:
                     time.sleep(wait)
         raise FetchError(f"no attempt made for {url}")
 
-    def _exchange(self, method, url, headers, secrets, form, deadline, watchdog):
+    def _exchange(self, session, method, url, headers, secrets, form, deadline, watchdog):
         remaining = max(0.001, deadline - time.monotonic())
         timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
         params, data = (secrets or None), None
@@ -277,7 +282,7 @@ class Fetcher:
             items = list(form.items()) if isinstance(form, Mapping) else list(form)
             data, params = items + list(secrets.items()), None
         try:
-            resp = self._session.request(method, url, params=params, data=data, headers=headers,
+            resp = session.request(method, url, params=params, data=data, headers=headers,
                                          timeout=timeout, stream=True, allow_redirects=False)
         except AddressRefused as exc:
             raise BlockedAddress(f"{exc} (URL {url})") from None
@@ -289,6 +294,8 @@ class Fetcher:
             raise FetchError(f"request to {url} failed: {_short(exc)}") from None
         with resp:
             status = resp.status_code
+            if not 200 <= status < 300:
+                _drop_body(resp)
             if status in REDIRECT_STATUSES:
                 location = resp.headers.get("Location")
                 if not location:
@@ -346,21 +353,17 @@ class Fetcher:
         with self._lock:
             state = self._hosts.get(host)
             if state is None:
-                state = _HostState(threading.BoundedSemaphore(self.per_host_concurrency), threading.Lock())
+                # never more requests to a host at once than the slots allow, so a pool of that
+                # size keeps every connection alive for the next request
+                state = _HostState(threading.BoundedSemaphore(self.per_host_concurrency), threading.Lock(),
+                                   guarded_session(self.guard, pool_size=self.per_host_concurrency))
                 self._hosts[host] = state
             return state
 
-    @contextmanager
-    def _slot(self, host: str) -> Iterator[None]:
-        state = self._state(host)
-        with state.slots:
-            yield
-
-    def _wait_turn(self, host: str, deadline: float) -> None:
+    def _wait_turn(self, state: _HostState, host: str, deadline: float) -> None:
         """Space request starts to one host by `min_delay`, across threads."""
         if self.min_delay <= 0:
             return
-        state = self._state(host)
         with state.lock:
             now = time.monotonic()
             start = max(now, state.next_start)
@@ -369,6 +372,17 @@ class Fetcher:
             raise FetchError(f"politeness delay for {host} would pass the total deadline")
         if start > now:
             time.sleep(start - now)
+
+
+def _drop_body(resp: requests.Response) -> None:
+    """Read and drop the body of an answer that is not saved (304, redirect, error) and hand the
+    connection back to the pool, so the next request to the host skips a new TCP and TLS
+    handshake. A 304 has no body; a body of unknown or large size is not read: closing the
+    response then closes the connection, which costs less."""
+    length = resp.headers.get("Content-Length", "")
+    if resp.status_code in (204, 304) or (length.isdigit() and int(length) <= DRAIN_MAX):
+        resp.raw.drain_conn()   # bounded by the read timeout and the watchdog's deadline
+        resp.raw.release_conn()
 
 
 def _short(exc: BaseException) -> str:

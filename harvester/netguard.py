@@ -11,7 +11,10 @@ and one internal address from being used to reach the internal one on a retry.
 """
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
+import os
 import socket
 import threading
 import time
@@ -113,31 +116,33 @@ _current = threading.local()
 
 
 class Watchdog:
-    """Cuts a fetch off at its total deadline by shutting its socket down from a timer thread.
+    """Cuts a fetch off at its total deadline by shutting its socket down.
 
     A read timeout only bounds the wait for ONE recv; a server sending a byte every few seconds
-    never trips it. Shutting the socket down makes the blocked read return at once.
+    never trips it. Shutting the socket down makes the blocked read return at once. The deadlines
+    of all fetches are watched by one thread per process (`_DeadlineWatcher`), not a timer thread
+    per fetch: starting a thread cost more than a 304 answer.
     """
 
     def __init__(self, deadline: float):
         self.deadline = deadline
         self.expired = False
-        self._done = False
+        self.done = False
+        self.queued = False      # in the watcher's heap; both flags are guarded by its lock
+        self.cancelled = False   # ... and finished before its deadline
         self._socks: list = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._fire)
-        self._timer.daemon = True
 
     def __enter__(self) -> "Watchdog":
         _current.watchdog = self
-        self._timer.start()
+        _watcher.add(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._timer.cancel()
         with self._lock:
-            self._done = True   # a late timer must not cut a socket now back in the pool
+            self.done = True   # a late cut must not reach a socket now back in the pool
             self._socks.clear()
+        _watcher.discard(self)
         _current.watchdog = None
 
     def attach(self, sock) -> None:
@@ -149,9 +154,9 @@ class Watchdog:
         if fire_now:
             self._shutdown(sock)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
-            if self._done:
+            if self.done:
                 return
             self.expired = True
             socks = list(self._socks)
@@ -164,6 +169,72 @@ class Watchdog:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class _DeadlineWatcher:
+    """One daemon thread that fires each Watchdog at its deadline (a heap ordered by deadline).
+
+    Started on first use, and again in a forked child (which inherits no threads). A fetch that
+    finishes early is only marked cancelled in the heap; the heap is rebuilt without those when
+    they are the majority, so it stays about as large as the number of fetches in flight.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Watchdog]] = []
+        self._order = itertools.count()   # ties in deadline never compare Watchdogs
+        self._finished = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, watchdog: Watchdog) -> None:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="oerlint-deadlines", daemon=True)
+                self._thread.start()
+            heapq.heappush(self._heap, (watchdog.deadline, next(self._order), watchdog))
+            watchdog.queued = True
+            if self._heap[0][2] is watchdog:   # a new earliest deadline: wake the thread to re-time
+                self._cond.notify()
+
+    def discard(self, watchdog: Watchdog) -> None:
+        with self._cond:
+            if not watchdog.queued:   # already taken out at its deadline
+                return
+            watchdog.cancelled = True
+            self._finished += 1
+            if self._finished > 64 and self._finished * 2 > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].cancelled]
+                heapq.heapify(self._heap)
+                self._finished = 0
+
+    def _due(self) -> list[Watchdog]:
+        """Pop the watchdogs whose deadline has come (the lock held); wait for the next one."""
+        now = time.monotonic()
+        due = []
+        while self._heap and self._heap[0][0] <= now:
+            watchdog = heapq.heappop(self._heap)[2]
+            watchdog.queued = False
+            if watchdog.cancelled:
+                self._finished -= 1
+            else:
+                due.append(watchdog)
+        if not due:
+            self._cond.wait(self._heap[0][0] - now if self._heap else None)
+        return due
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                due = self._due()
+            for watchdog in due:   # outside the lock: fetches go on starting meanwhile
+                watchdog.fire()
+
+
+_watcher = _DeadlineWatcher()
+os.register_at_fork(after_in_child=_watcher._reset)
 
 
 def _watch(sock) -> None:

@@ -148,6 +148,9 @@ class Handler(BaseHTTPRequestHandler):
     def route_notfound(self, q, nth):
         self.reply(404, b"nope")
 
+    def route_nolength_404(self, q, nth):
+        self.reply(404, b"gone, and no length said", length=False)
+
     def route_drop(self, q, nth):
         # Drops the connection without answering the first time.
         if nth == 1:
@@ -360,6 +363,27 @@ def test_conditional_get_last_modified_hit_gives_304(servers, fetcher):
     assert fetcher.fetch(url + "/since", last_modified=first.last_modified).status == 304
 
 
+
+def test_connection_kept_alive_after_304_redirect_and_error(servers, fetcher, connect_spy):
+    url, rec, *_ = servers
+    first = fetcher.fetch(url + "/etag")
+    assert fetcher.fetch(url + "/etag", etag=first.etag).status == 304
+    assert fetcher.fetch(url + "/redirect?to=/etag").status == 200
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetcher.fetch(url + "/notfound")
+    assert fetcher.fetch(url + "/etag", etag=first.etag).status == 304
+    assert len(rec.requests) == 6
+    assert len(connect_spy) == 1   # every answer's body was read, so the one connection was reused
+
+
+def test_body_of_unknown_length_closes_connection_and_next_fetch_works(servers, fetcher, connect_spy):
+    url, *_ = servers
+    with pytest.raises(FetchError, match="HTTP 404"):
+        fetcher.fetch(url + "/nolength-404")
+    assert fetcher.fetch(url + "/etag").status == 200
+    assert len(connect_spy) == 2
+
+
 # --- retries ---
 
 @pytest.mark.parametrize("form", ["seconds", "date"])
@@ -421,6 +445,56 @@ def test_slow_loris_cut_off_by_total_deadline(servers, tmp_path, route):
         # each byte arrives well within the 5 s read timeout; unchecked this would run for minutes
         assert time.monotonic() - started < 30
     assert list(tmp_path.iterdir()) == []
+
+
+
+def test_many_slow_loris_fetches_cut_off_by_one_watcher_thread(servers, tmp_path):
+    url, *_ = servers
+    errors: list[Exception] = []
+
+    def fetch_trickle(f):
+        try:
+            f.fetch(url + "/trickle")
+        except FetchError as exc:
+            errors.append(exc)
+
+    with Fetcher(allowlist=["127.0.0.1"], read_timeout=5, total_timeout=1.0, retry=FAST_RETRY,
+                 per_host_concurrency=4, tmp_dir=tmp_path) as f:
+        threads = [threading.Thread(target=fetch_trickle, args=(f,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(errors) == 4 and all("total deadline" in str(e) for e in errors)
+    assert [t.name for t in threading.enumerate()].count("oerlint-deadlines") == 1
+
+
+def test_earlier_deadline_started_later_is_kept(servers, tmp_path):
+    """The watcher sleeps until the earliest deadline: a fetch with a shorter deadline, started while
+    one with a long deadline is waited for, is still cut at its own."""
+    url, rec, *_ = servers
+    # once the server stops trickling, this fetch ends at its read timeout, without retries
+    slow = Fetcher(allowlist=["127.0.0.1"], read_timeout=2, total_timeout=120, retry=RetryPolicy(attempts=1),
+                   tmp_dir=tmp_path)
+    background = threading.Thread(target=lambda: pytest.raises(FetchError, slow.fetch, url + "/trickle?key=long"))
+    background.start()
+    try:
+        with Fetcher(allowlist=["127.0.0.1"], read_timeout=5, total_timeout=1.0, retry=FAST_RETRY,
+                     tmp_dir=tmp_path) as quick:
+            with pytest.raises(FetchError, match="total deadline"):
+                quick.fetch(url + "/trickle?key=short")
+        assert background.is_alive()
+    finally:
+        rec.stop.set()   # the server stops trickling: the long fetch ends
+        background.join()
+        slow.close()
+
+
+def test_finished_fetches_leave_the_deadline_heap(servers, fetcher):
+    url, *_ = servers
+    for i in range(300):
+        fetcher.fetch(url + f"/etag?i={i}", etag='"v1"')
+    assert len(netguard._watcher._heap) <= 130
 
 
 # --- politeness ---
