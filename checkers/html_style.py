@@ -166,8 +166,8 @@ def _ids_labelling_disabled(page: Page) -> set:
     """Ids named by aria-labelledby on disabled widgets (ACT afw4f7 Inapplicable Example 7), and
     "for:<id>" for each disabled control a <label for> can name."""
     found = set()
-    for el in page.elements:
-        if not el.attrib or not _is_disabled(el):
+    for el in page.maybe_disabled:
+        if not _is_disabled(el):
             continue
         found.update((el.get("aria-labelledby") or "").split())
         if el.get("id"):
@@ -196,7 +196,7 @@ def _contrast(page: Page, el, s, full_page: bool, disabled_labels: set) -> None:
     own = _own_text(el)
     if len(own) == 1 and not own.isdigit():
         return  # a lone "X" or "+" is no text in a human language (ACT afw4f7 Passed Example 7)
-    if _disabled(el, disabled_labels):
+    if page.maybe_disabled and _disabled(el, disabled_labels):
         return  # text of a disabled control or its label has no contrast requirement
     if s.color_unknown or s.background_unknown or s.effects:
         page.report("text-contrast", None,

@@ -191,15 +191,25 @@ class _TableModel:
 
     def __init__(self, grid: dict, positions: dict, header_of: dict, cells: list):
         self.grid, self.header_of, self.steps, self.exhausted = grid, header_of, 0, False
-        self.box = {}
+        box = self.box = {}
         for cell, spots in positions.items():
+            if len(spots) == 1:   # most cells fill one slot
+                (r, c), = spots
+                box[cell] = (c, r, 1, 1)
+                continue
             rows, cols = [r for r, _ in spots], [c for _, c in spots]
-            self.box[cell] = (min(cols), min(rows), max(cols) - min(cols) + 1, max(rows) - min(rows) + 1)
+            box[cell] = (min(cols), min(rows), max(cols) - min(cols) + 1, max(rows) - min(rows) + 1)
         self.ids = {}
+        self.naming = set()   # cells with a headers attribute
         for cell in cells:
-            ident = cell.get("id")
+            attrib = cell.attrib
+            if not attrib:
+                continue
+            ident = attrib.get("id")
             if ident and ident not in self.ids:
                 self.ids[ident] = cell
+            if "headers" in attrib:
+                self.naming.add(cell)
         data_rows, data_cols = set(), set()
         for (r, c), cell in grid.items():
             if not header_of[cell]:
@@ -208,7 +218,7 @@ class _TableModel:
         self.kind = {}
         self.in_row: dict[int, list] = {}   # header cells covering each row, and each column
         self.in_col: dict[int, list] = {}
-        for cell, (x, y, w, h) in self.box.items():
+        for cell, (x, y, w, h) in box.items():
             if header_of[cell]:
                 self.kind[cell] = self._kind(cell, x, y, w, h, data_rows, data_cols)
                 for r in range(y, y + h):
@@ -217,7 +227,7 @@ class _TableModel:
                     self.in_col.setdefault(c, []).append(cell)
         for lists, axis in ((self.in_row, 0), (self.in_col, 1)):
             for key, found in lists.items():   # nearest the table's start first
-                lists[key] = deque(sorted(found, key=lambda hd: self.box[hd][axis]))
+                lists[key] = deque(sorted(found, key=lambda hd: box[hd][axis]) if len(found) > 1 else found)
         self.groups = [c for c, kind in self.kind.items() if kind in ("rowgroup", "colgroup")]
 
     def _kind(self, cell, x, y, w, h, data_rows, data_cols) -> str:
@@ -240,62 +250,67 @@ class _TableModel:
     def headers_of(self, cell, known: set) -> set:
         """The header cells of `cell`; scans that could only find headers already in `known`
         are skipped (the caller wants to know which headers head anything, not every list)."""
-        if "headers" in cell.attrib:
+        if cell in self.naming:
             named = (self.ids.get(i) for i in cell.get("headers").split())
             return {h for h in named if h is not None and h is not cell}
-        x, y, w, h = self.box[cell]
+        box = self.box
+        x, y, w, h = box[cell]
         found: set = set()
         for row in range(y, y + h):
-            if self._pending_before(self.in_row.get(row), known, 0, x):
+            line = self.in_row.get(row)
+            # is a header of this row not yet known to head anything left of the cell?
+            while line and line[0] in known:
+                line.popleft()
+            if line and box[line[0]][0] < x:
                 self._scan(cell, x, row, -1, 0, found)
         for col in range(x, x + w):
-            if self._pending_before(self.in_col.get(col), known, 1, y):
+            line = self.in_col.get(col)
+            while line and line[0] in known:
+                line.popleft()
+            if line and box[line[0]][1] < y:
                 self._scan(cell, col, y, 0, -1, found)
         for header in self.groups:
             kind = self.kind[header]
-            hx, hy, _, _ = self.box[header]
+            hx, hy, _, _ = box[header]
             if (kind == "rowgroup" and hy <= y and hx < x) or (kind == "colgroup" and hx <= x and hy < y):
                 found.add(header)
         return found
 
-    def _pending_before(self, line: deque | None, known: set, axis: int, limit: int) -> bool:
-        """Is a header of this row (column) not yet known to head anything left of (above) limit?"""
-        while line and line[0] in known:
-            line.popleft()
-        return bool(line) and self.box[line[0]][axis] < limit
-
     def _scan(self, principal, x: int, y: int, dx: int, dy: int, found: set) -> None:
+        grid, header_of, box, kind_of = self.grid, self.header_of, self.box, self.kind
         opaque: list = []
-        in_block = self.header_of[principal]
+        in_block = header_of[principal]
         block = [principal] if in_block else []
+        steps, limit = self.steps, self.MAX_STEPS
         while True:
             x, y = x + dx, y + dy
             if x < 0 or y < 0:
-                return
-            self.steps += 1
-            if self.steps > self.MAX_STEPS:
+                break
+            steps += 1
+            if steps > limit:
                 self.exhausted = True
-                return
-            current = self.grid.get((y, x))
+                break
+            current = grid.get((y, x))
             if current is None or current is principal:
                 continue
-            if self.header_of[current]:
+            if header_of[current]:
                 in_block = True
                 block.append(current)
-                cx, cy, cw, ch = self.box[current]
-                kind = self.kind[current]
+                cx, cy, cw, ch = box[current]
+                kind = kind_of[current]
                 if dx == 0:
                     blocked = kind not in ("col", "auto") or any(
-                        self.box[o][0] == cx and self.box[o][2] == cw for o in opaque)
+                        box[o][0] == cx and box[o][2] == cw for o in opaque)
                 else:
                     blocked = kind not in ("row", "auto") or any(
-                        self.box[o][1] == cy and self.box[o][3] == ch for o in opaque)
+                        box[o][1] == cy and box[o][3] == ch for o in opaque)
                 if not blocked:
                     found.add(current)
             elif in_block:
                 in_block = False
                 opaque.extend(block)
                 block = []
+        self.steps = steps
 
 
 def _scopes(page: Page, grid: dict, positions: dict, headers: list, named: set) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import weakref
 from collections import defaultdict
 from urllib.parse import urljoin
 
@@ -105,6 +106,7 @@ class Page:
         self.by_id: dict[str, object] = {}
         self.with_role: list = []
         self.with_lang: list = []
+        self.maybe_disabled: list = []  # with a disabled or aria-disabled attribute
         self.headings: list = []  # h1-h6 and role=heading, in document order
         self.has_inline_style = False
         self.has_hidden_attribute = False
@@ -134,6 +136,8 @@ class Page:
                         self.headings.append(el)
                 if "lang" in attrib:
                     self.with_lang.append(el)
+                if "disabled" in attrib or "aria-disabled" in attrib:
+                    self.maybe_disabled.append(el)
                 if "hidden" in attrib:
                     self.has_hidden_attribute = True
                     bits |= NOT_RENDERED
@@ -246,7 +250,10 @@ class Page:
             for label in self.by_tag["label"]:
                 if label.get("for"):
                     labels[label.get("for")].append(label)
-            self._names = NameComputer(self.by_id, self.hidden, labels)
+            # Through a weak reference: a bound method would make a page <-> names cycle that
+            # only the garbage collector frees (costly at hundreds of pages per second).
+            page = weakref.ref(self)
+            self._names = NameComputer(self.by_id, lambda el: page().hidden(el), labels)
         return self._names
 
     def name(self, el) -> str:
@@ -276,7 +283,11 @@ class Page:
         """Visible-ish text of an element (scripts and styles excluded), spaces folded."""
         text = self._texts.get(el)
         if text is None:
-            text = self._texts[el] = " ".join(" ".join(el.itertext()).split())
+            if len(el):
+                text = " ".join(" ".join(el.itertext()).split())
+            else:  # no children: its own text is all of it
+                text = " ".join(el.text.split()) if el.text else ""
+            self._texts[el] = text
         return text
 
     # -- locations and recording ------------------------------------------------------------
