@@ -1,9 +1,10 @@
 """Video and audio files: captions, caption files and transcripts (rules/media.yaml).
 
-A video with sound is captioned when its container holds a caption/subtitle track, or when a
-caption file with the same base name (lecture.vtt, lecture.en.srt) sits beside it in the same
-source: `ctx.siblings` names the files beside it, `ctx.sibling_data` holds the bytes of caption
-and transcript files when the caller fetched them. Caption files must parse, hold cues and cover
+A video with sound is captioned when its container holds a caption/subtitle track or its H.264/
+HEVC stream carries CEA-608/708 captions (media_cc), or when a caption file with the same base
+name (lecture.vtt, lecture.en.srt) sits beside it in the same source: `ctx.siblings` names the
+files beside it, `ctx.sibling_data` holds the bytes of caption and transcript files when the
+caller fetched them. Caption files must parse, hold cues and cover
 most of the media's duration. Audio needs a transcript beside it. A `<track>` on the page that
 embeds a video, and YouTube/Vimeo embeds, are the HTML checker's business.
 

@@ -95,7 +95,7 @@ class CcScan:
                 values.append(value + rbsp[pos])
                 pos += 1
             kind, size = values
-            if kind == T35_PAYLOAD and rbsp.startswith(ATSC_CC, pos):
+            if kind == T35_PAYLOAD and size > len(ATSC_CC) and rbsp.startswith(ATSC_CC, pos):
                 self._cc_data(rbsp[pos + len(ATSC_CC):pos + size])
             pos += size
 

@@ -171,7 +171,7 @@ def _embedded_captions(data: bytes, info: MediaInfo, video: tuple, fragment_samp
     if entry is None:
         return
     try:
-        read_boxes(data, min(entry.start + VISUAL_ENTRY_FIELDS, entry.end), entry.end, entry, [16])
+        read_boxes(data, min(entry.start + VISUAL_ENTRY_FIELDS, entry.end), entry.end, entry, [64])
     except MediaError:
         return         # a codec configuration we cannot read: captions stay unknown, as before
     config = entry.find(b"avcC") or entry.find(b"hvcC")

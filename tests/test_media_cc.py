@@ -107,7 +107,8 @@ def test_audio_only_mp4_needs_no_video_captions():
 
 
 def test_silent_video_with_caption_data_needs_no_captions():
-    assert outcomes(check(mp4(audio=False, video_samples=captioned_frames(CC_TEXT)), "s.mp4"), CAPTIONS) == ["inapplicable"]
+    result = check(mp4(audio=False, video_samples=captioned_frames(CC_TEXT)), "screen.mp4")
+    assert outcomes(result, CAPTIONS) == ["inapplicable"]
 
 
 def test_caption_files_beside_a_captioned_stream_are_still_checked():
