@@ -298,6 +298,8 @@ def attribute(tree: StructTree, node: Node, owner: str, key: str) -> Any:
     Returns the JSON form of the value ("/Column" for a name)."""
     reader = tree.reader
     element = node.dict
+    if "/A" not in element and "/C" not in element:
+        return None  # most cells have neither: no look-ups
     sources = _attribute_dicts(reader, element.get("/A"))
     classes = reader.value(element.get("/C"))
     class_map = tree.class_map

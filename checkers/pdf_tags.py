@@ -59,7 +59,14 @@ def check_alternatives(tree: StructTree, rec: Recorder) -> None:
 def check_headings(tree: StructTree, rec: Recorder, *, long_document: bool, size: str) -> None:
     for rid in (HEADINGS_MISSING, FIRST_H1, HEADING_SKIPPED, HEADING_MIXED):
         rec.evaluate(rid)
-    headings = [(n, level) for n in tree.nodes if (level := heading_level(n.type)) is not None]
+    levels: dict[str, int | None] = {}  # a document has a few types: one regular expression match each
+    headings = []
+    for n in tree.nodes:
+        level = levels.get(n.type, -1)
+        if level == -1:
+            level = levels[n.type] = heading_level(n.type)
+        if level is not None:
+            headings.append((n, level))
     if headings:
         rec.passed(HEADINGS_MISSING)
     elif long_document:
@@ -83,10 +90,11 @@ def check_headings(tree: StructTree, rec: Recorder, *, long_document: bool, size
         rec.passed(HEADING_MIXED)
 
 
-def _nesting_problem(tree: StructTree, top: Node, allowed_kids: dict[str, set[str]],
+def _nesting_problem(tree: StructTree, top: Node, inside: list[int], allowed_kids: dict[str, set[str]],
                      stop: frozenset[str]) -> str | None:
-    """The first element under `top` (itself included) whose children break the nesting table."""
-    for index in [top.index, *tree.descendants(top.index, stop)]:
+    """The first element of `top` and `inside` (its descendants, not entering `stop` types) whose
+    children break the nesting table."""
+    for index in [top.index, *inside]:
         node = tree.nodes[index]
         allowed = allowed_kids.get(node.type)
         if allowed is None or (index != top.index and node.type in stop):
@@ -97,21 +105,28 @@ def _nesting_problem(tree: StructTree, top: Node, allowed_kids: dict[str, set[st
     return None
 
 
-def _has_ancestor(tree: StructTree, node: Node, types: set[str]) -> bool:
-    index = node.parent
-    while index >= 0:
-        if tree.nodes[index].type in types:
-            return True
-        index = tree.nodes[index].parent
-    return False
+def _within(tree: StructTree, container: str) -> list[bool]:
+    """For each node, whether an ancestor is of type `container`. One pass: the walk lists every
+    element after its parent."""
+    nodes = tree.nodes
+    inside = [False] * len(nodes)
+    for node in nodes:
+        parent = node.parent
+        if parent >= 0:
+            inside[node.index] = inside[parent] or nodes[parent].type == container
+    return inside
 
 
 def _orphans(tree: StructTree, rec: Recorder, rule: str, parents: dict[str, set[str]],
              container: str, what: str) -> None:
     """Elements like TD or LI that sit outside any Table or L: broken structure."""
+    inside: list[bool] | None = None
     for node in tree.nodes:
-        allowed = parents.get(node.type)
-        if allowed is None or _has_ancestor(tree, node, {container}):
+        if node.type not in parents:
+            continue
+        if inside is None:
+            inside = _within(tree, container)
+        if inside[node.index]:
             continue
         parent = tree.nodes[node.parent].type if node.parent >= 0 else "StructTreeRoot"
         rec.failed(rule, f"{what} element outside any /{container}",
@@ -123,9 +138,10 @@ def check_tables(tree: StructTree, rec: Recorder) -> None:
         rec.evaluate(rid)
     stop = frozenset({"Table"})
     for table in (n for n in tree.nodes if n.type == "Table"):
-        cells = [tree.nodes[i] for i in tree.descendants(table.index, stop) if tree.nodes[i].type in ("TH", "TD")]
-        rows = [i for i in tree.descendants(table.index, stop) if tree.nodes[i].type == "TR"]
-        problem = _nesting_problem(tree, table, TABLE_KIDS, stop)
+        inside = list(tree.descendants(table.index, stop))
+        cells = [tree.nodes[i] for i in inside if tree.nodes[i].type in ("TH", "TD")]
+        rows = [i for i in inside if tree.nodes[i].type == "TR"]
+        problem = _nesting_problem(tree, table, inside, TABLE_KIDS, stop)
         if problem is None and not rows:
             problem = f"{where(table)} has no /TR rows"
         rec.outcome(TABLE_STRUCTURE, problem is None, "Table structure does not follow Table/TR/TH/TD "
@@ -148,7 +164,8 @@ def check_tables(tree: StructTree, rec: Recorder) -> None:
 def check_lists(tree: StructTree, rec: Recorder) -> None:
     rec.evaluate(LIST_STRUCTURE)
     for lst in (n for n in tree.nodes if n.type == "L"):
-        problem = _nesting_problem(tree, lst, LIST_KIDS, frozenset({"LBody"}))
+        stop = frozenset({"LBody"})
+        problem = _nesting_problem(tree, lst, list(tree.descendants(lst.index, stop)), LIST_KIDS, stop)
         if problem is None and not any(tree.nodes[k].type == "LI" for k in lst.kids):
             problem = f"{where(lst)} has no /LI items"
         rec.outcome(LIST_STRUCTURE, problem is None, "List structure does not follow L/LI/Lbl/LBody",
