@@ -115,6 +115,7 @@ def status(as_json, last):
             flag = "  SUSPICIOUS: " + w["suspicious"] if w["suspicious"] else ""
             click.echo(f"  sweep {w['id']} {w['status']} {w['started_at']} harvested={c.get('harvested', 0)} "
                        f"checked={c.get('checked', 0)} unchanged={c.get('unchanged', 0)} "
+                       f"deleted={c.get('deleted', 0) + c.get('deleted_by_reconciliation', 0)} "
                        f"errors={c.get('errors', 0)}{flag}")
             if w["error"]:
                 click.echo(f"    error: {w['error']}")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from harvester.sources import parse_sources
 from store.db import session
 from store.models import Resource, Source, Sweep
+from sweeps.cli import main
 from sweeps.cli_sweep import _summary_line
 from sweeps.inprocess import run_sweep
 from tests.moodle_sim import MoodleSim
@@ -59,6 +61,8 @@ def test_a_removed_record_is_marked_deleted_by_a_reconciliation_not_by_an_increm
     assert "deletion reconciliation (ListIdentifiers): deleted_by_reconciliation 1 of" in _summary_line("demo", due)
     with session(db_url) as s:
         assert s.scalars(select(Source.reconciled_at)).one() is not None
+    status = CliRunner().invoke(main, ["status"], env={"OERLINT_DATABASE_URL": db_url})
+    assert f"sweep {due['sweep']} succeeded" in status.output and "deleted=1 " in status.output, status.output
 
     repo.log.requests.clear()                        # just reconciled: not due again for 7 days
     assert "reconciliation" not in sweep(repo, db_url, tmp_path) and listings(repo) == 0
