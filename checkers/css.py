@@ -294,23 +294,25 @@ class StyleResolver:
 
     def declared(self, el) -> dict[str, str]:
         """Cascade for one element: presentational attributes < rules by specificity < style."""
-        attrib = el.attrib
-        tag = el.tag
+        return self._declared(el, el.tag, el.keys())
+
+    def _declared(self, el, tag, keys: list) -> dict[str, str]:
+        # `keys`: el's attribute names (one call, cheaper than el.attrib, and mostly empty)
         tag_rules = self._by_tag.get(tag)
-        if not attrib and not tag_rules and not self._match_any:
+        if not keys and not tag_rules and not self._match_any:
             return {}
         decls: dict[str, str] = {}
-        if attrib and (tag == "font" or "bgcolor" in attrib or "background" in attrib):
+        if keys and (tag == "font" or "bgcolor" in keys or "background" in keys):
             decls.update(_presentational(el))
         if self.rules:
             candidates = list(tag_rules) if tag_rules else []
             if self._any:
                 candidates += self._any
-            if attrib:
-                ident = attrib.get("id")
+            if keys:
+                ident = el.get("id") if "id" in keys else None
                 if ident:
                     candidates += self._by_id.get(ident, ())
-                classes = attrib.get("class")
+                classes = el.get("class") if "class" in keys else None
                 if classes:
                     by_class = self._by_class
                     for cls in classes.split():
@@ -323,7 +325,7 @@ class StyleResolver:
                     matched = sorted({id(r): r for r in matched}.values(), key=_cascade_order)
                 for rule in matched:
                     decls.update(rule.declarations)
-        inline = attrib.get("style") if attrib else None
+        inline = el.get("style") if "style" in keys else None
         if inline:
             parsed = self._inline.get(inline)
             if parsed is None:
@@ -384,6 +386,10 @@ class StyleResolver:
         result = self._cache[el] = self._compute(el, up)
         return result
 
+    def computed(self) -> dict:
+        """The element -> Style map computed so far (every element after styles_in_order(root))."""
+        return self._cache
+
     def styles_in_order(self, top) -> dict:
         """Compute the style of `top` and everything inside it, parents before children; returns
         the element -> Style map."""
@@ -391,28 +397,37 @@ class StyleResolver:
         compute = self._compute
         if top not in cache:
             self.style(top)
+        by_tag, match_any = self._by_tag, self._match_any
         for el in top.iterdescendants(etree.Element):
             if el not in cache:
-                cache[el] = compute(el, cache[el.getparent()])
+                up = cache[el.getparent()]
+                tag = el.tag
+                # what nothing can style looks exactly like its parent (_compute's first case)
+                if tag in _UA_STYLED or match_any or tag in by_tag or el.keys():
+                    up = compute(el, up)
+                cache[el] = up
         return cache
 
     def _compute(self, el, up: Style | None) -> Style:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        attrib = el.attrib
-        unstyled = not attrib and not self._match_any and tag not in self._by_tag
+        tag = el.tag
+        if not isinstance(tag, str):
+            tag = ""
+        keys = el.keys()
+        hidden_attr = "hidden" in keys
+        unstyled = not keys and not self._match_any and tag not in self._by_tag
         if up is not None and tag not in _UA_STYLED:
             if unstyled:
                 return up  # nothing can style it: it looks exactly like its parent
-            decls = self.declared(el)
-            if not decls and "hidden" not in attrib:
+            decls = self._declared(el, tag, keys)
+            if not decls and not hidden_attr:
                 return up
         else:
-            decls = {} if unstyled else self.declared(el)
+            decls = {} if unstyled else self._declared(el, tag, keys)
         # Elements with the same parent style, tag and declarations look the same: compute once.
-        key = (id(up), tag, "hidden" in attrib, tuple(decls.items()))
+        key = (id(up), tag, hidden_attr, tuple(decls.items()))
         known = self._computed.get(key)
         if known is None:
-            known = self._computed[key] = self._cascade(tag, "hidden" in attrib, decls, up)
+            known = self._computed[key] = self._cascade(tag, hidden_attr, decls, up)
         return known
 
     def _cascade(self, tag: str, hidden_attr: bool, decls: dict[str, str], up: Style | None) -> Style:

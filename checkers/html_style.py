@@ -85,7 +85,7 @@ def _styled_text(page: Page) -> None:
     families: set[str] = set()
     sizes: set[int] = set()
     first_styled = None
-    style_of = styles.styles_in_order(page.body)
+    style_of = styles.computed()  # Page.styles computed every element's style
     alnum = _ALNUM.search
     disabled_labels = _ids_labelling_disabled(page)
     for el in page.body.iter(etree.Element):

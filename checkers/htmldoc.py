@@ -36,6 +36,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codec
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _FILED = frozenset(FILED)
+_ATTRS_READ = frozenset({"id", "role", "lang", "disabled", "aria-disabled", "hidden", "style",
+                         "aria-hidden", "href"})
 
 
 class PageError(ValueError):
@@ -116,6 +118,7 @@ class Page:
         # The hidden / aria-hidden / in-a-link bits, inherited from the parent (filed first).
         state: dict = {}
         parent_bits = state.get
+        read = _ATTRS_READ
         for el in self.elements:
             tag = el.tag
             bits = parent_bits(el.getparent(), 0)
@@ -125,31 +128,35 @@ class Page:
                     self.headings.append(el)
             if tag in UA_HIDDEN:
                 bits |= NOT_RENDERED
-            attrib = el.attrib
-            if attrib:
-                ident = attrib.get("id")
-                if ident and ident not in by_id:
-                    by_id[ident] = el
-                if "role" in attrib:
+            # One keys() call (cheaper than el.attrib); most elements carry no attribute read here.
+            keys = el.keys()
+            if keys and not read.isdisjoint(keys):
+                get = el.get
+                if "id" in keys:
+                    ident = get("id")
+                    if ident and ident not in by_id:
+                        by_id[ident] = el
+                if "role" in keys:
                     self.with_role.append(el)
-                    if attrib["role"].strip().lower() == "heading" and tag not in HEADING_TAGS:
+                    if get("role").strip().lower() == "heading" and tag not in HEADING_TAGS:
                         self.headings.append(el)
-                if "lang" in attrib:
+                if "lang" in keys:
                     self.with_lang.append(el)
-                if "disabled" in attrib or "aria-disabled" in attrib:
+                if "disabled" in keys or "aria-disabled" in keys:
                     self.maybe_disabled.append(el)
-                if "hidden" in attrib:
+                if "hidden" in keys:
                     self.has_hidden_attribute = True
                     bits |= NOT_RENDERED
-                if "style" in attrib:
+                if "style" in keys:
                     self.has_inline_style = True
-                    inline = attrib["style"].lower()
+                    inline = get("style").lower()
                     if "none" in inline or "hidden" in inline or "collapse" in inline:
                         hiding_inline = True
-                aria = attrib.get("aria-hidden")
-                if aria and aria.strip().lower() == "true":
-                    bits |= ARIA_HIDDEN
-                if tag == "a" and "href" in attrib:
+                if "aria-hidden" in keys:
+                    aria = get("aria-hidden")
+                    if aria and aria.strip().lower() == "true":
+                        bits |= ARIA_HIDDEN
+                if tag == "a" and "href" in keys:
                     bits |= IN_LINK
             state[el] = bits
         self.element_count = len(self.elements)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -88,7 +88,7 @@ def file_extension(url: str | None) -> str | None:
         path = unquote(urlsplit(url).path)
     except ValueError:
         return None
-    suffix = PurePosixPath(path).suffix.lower().lstrip(".")
+    suffix = path_suffix(path).lower().lstrip(".")
     return suffix if suffix in FILE_EXTENSIONS else None
 
 
@@ -120,6 +120,13 @@ def path_name(path: str) -> str:
     if last and last != ".":
         return last
     return next((part for part in reversed(path.split("/")) if part and part != "."), "")
+
+
+def path_suffix(path: str) -> str:
+    """PurePosixPath(path).suffix: the name's last ".ext", or "" (a leading or final dot is none)."""
+    name = path_name(path)
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def path_stem(path: str) -> str:
