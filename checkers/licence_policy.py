@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,18 @@ def _label(ident: str) -> str:
 
 
 def available_policies() -> list[str]:
-    return sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+    return list(_shipped(POLICY_DIR, _mtime_ns(POLICY_DIR)))
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(folder: Path, folder_mtime_ns: int) -> tuple[str, ...]:
+    """The shipped profiles, listed once per version of the folder (a profile added or removed
+    changes its modification time): sweeps ask for the policy once per resource."""
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+
+
+def _mtime_ns(path: Path | str) -> int:
+    return os.stat(path).st_mtime_ns
 
 
 def _entry_ok(entry: Any) -> bool:
@@ -108,7 +120,7 @@ def _parse_file(path: str, mtime_ns: int) -> Policy:
 
 def _load_file(path: str) -> Policy:
     try:
-        mtime = Path(path).stat().st_mtime_ns
+        mtime = _mtime_ns(path)
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from None
     return _parse_file(path, mtime)

@@ -1,4 +1,6 @@
 """Licence policy profiles: the two shipped ones, a file given by path, and bad files."""
+import os
+
 import pytest
 
 from checkers.licence import load_policy, normalise_licence
@@ -69,3 +71,29 @@ def test_unknown_names_and_missing_files(tmp_path):
         load_policy("nonsense")
     with pytest.raises(PolicyError, match="cannot read policy file"):
         load_policy(str(tmp_path / "missing.yaml"))
+
+
+def test_a_policy_is_read_once_per_version_of_its_file(tmp_path, monkeypatch):
+    from checkers import licence_policy
+    reads = []
+    real = licence_policy.yaml.safe_load
+    monkeypatch.setattr(licence_policy.yaml, "safe_load", lambda text: reads.append(text) or real(text))
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: first\nrecommended: [CC-BY-4.0]\n")
+    assert [load_policy(path).name for _ in range(50)] == ["first"] * 50
+    assert len(reads) == 1   # a sweep asks once per resource: parsed once
+    path.write_text("name: second\nrecommended: [CC-BY-4.0]\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))   # a later edit
+    assert load_policy(path).name == "second" and len(reads) == 2
+
+
+def test_a_profile_added_to_the_policy_folder_is_found(tmp_path, monkeypatch):
+    from checkers import licence_policy
+    monkeypatch.setattr(licence_policy, "POLICY_DIR", tmp_path)
+    (tmp_path / "one.yaml").write_text("recommended: [CC-BY-4.0]\n")
+    assert available_policies() == ["one"] and load_policy("one").name == "one"
+    (tmp_path / "two.yaml").write_text("recommended: [CC-BY-SA-4.0]\n")
+    stat = tmp_path.stat()
+    os.utime(tmp_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))   # the folder's next version
+    assert available_policies() == ["one", "two"] and load_policy("two").name == "two"
