@@ -30,7 +30,8 @@ from checkers.findings import CANT_TELL, Finding, Recorder, clip, unreadable
 from checkers.pdf_limits import Budget, CapExceeded, Caps
 from checkers.pdf_meta import Metadata, language_problem, read_encryption, read_metadata
 from checkers.pdf_pages import PagesInfo, parent_tree, read_content, read_pages
-from checkers.pdf_struct import CyclicStructure, RoleResolver, StructTree, walk
+from checkers.pdf_struct import CyclicStructure, StructTree, walk
+from checkers import pdf_annots as annots
 from checkers import pdf_tags as tags
 from checkers.textcheck import is_non_descriptive_link, is_raw_url
 
@@ -121,7 +122,11 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
             tags.check_tree(tree, rec, long_document=long_document, size=size_text)
         else:
             _untagged_structure_rules(rec, pages, long_document)
-        _check_links(rec, pdf, tree if structured else None, pages, budget)
+        # One ParentTree read serves every annotation rule; None: untagged, nothing is owned.
+        owners = annots.annotation_owners(pdf, tree, pages.annotations, budget) if structured else None
+        _check_links(rec, pages, owners)
+        _check_annotations(rec, pages, owners)
+        annots.check_fonts(rec, pages)
         _check_damage(rec, pdf)
         return rec.findings()
 
@@ -318,11 +323,23 @@ def _untagged_structure_rules(rec: Recorder, pages: PagesInfo, long_document: bo
     rec.cant_tell(tags.LIST_STRUCTURE, why.format("the structure of any lists"))
 
 
-def _check_links(rec: Recorder, pdf: pikepdf.Pdf, tree: StructTree | None, pages: PagesInfo,
-                 budget: Budget) -> None:
+def _owned(pages: PagesInfo, owners: list | None, keep) -> tuple[list, list | None]:
+    """The annotations `keep` accepts, with their owners (None for an untagged document)."""
+    chosen = [i for i, a in enumerate(pages.annotations) if keep(a)]
+    return [pages.annotations[i] for i in chosen], None if owners is None else [owners[i] for i in chosen]
+
+
+def _check_annotations(rec: Recorder, pages: PagesInfo, owners: list | None) -> None:
+    widgets, widget_owners = _owned(pages, owners, lambda a: a.subtype == "Widget" and not a.hidden)
+    annots.check_forms(rec, widgets, widget_owners)
+    content = set(map(id, annots.content_annotations(pages)))
+    annots.check_annotations(rec, *_owned(pages, owners, lambda a: id(a) in content))
+
+
+def _check_links(rec: Recorder, pages: PagesInfo, all_owners: list | None) -> None:
     for rid in (LINK_TAGGED, LINK_CONTENTS, LINK_TEXT, TAB_ORDER):
         rec.evaluate(rid)
-    links = [a for a in pages.annotations if a.subtype == "Link"]
+    links, owners = _owned(pages, all_owners, lambda a: a.subtype == "Link")
     for link in links:
         target = link.uri or "an internal destination"
         description = " ".join((link.contents or "").split())
@@ -331,7 +348,7 @@ def _check_links(rec: Recorder, pdf: pikepdf.Pdf, tree: StructTree | None, pages
                     f"without /Contents", page=link.page)
         if description:
             _check_link_text(rec, description, target, link.page)
-    if tree is None:
+    if owners is None:
         if links:
             rec.cant_tell(LINK_TAGGED, "The document is not tagged, so its links cannot be tagged "
                           "as Link elements (see pdf-not-tagged)")
@@ -339,12 +356,11 @@ def _check_links(rec: Recorder, pdf: pikepdf.Pdf, tree: StructTree | None, pages
             rec.cant_tell(TAB_ORDER, "The document is not tagged, so the tab order cannot follow "
                           "its structure (see pdf-not-tagged)")
         return
-    owners = _link_owners(pdf, tree, links, budget)
     for link, owner in zip(links, owners):
         target = link.uri or "an internal destination"
-        rec.outcome(LINK_TAGGED, owner == "Link", "Link annotation is not inside a Link structure "
-                    "element", evidence=f"Link to {target} (page {link.page}) " +
-                    ("not in the structure tree" if owner is None else f"inside /{owner}"), page=link.page)
+        rec.outcome(LINK_TAGGED, owner is not None and owner.type == "Link", "Link annotation is not "
+                    "inside a Link structure element", evidence=f"Link to {target} (page {link.page}) " +
+                    ("not in the structure tree" if owner is None else f"inside /{owner.type}"), page=link.page)
     for number, tabs in sorted(pages.tabs.items()):
         rec.outcome(TAB_ORDER, tabs == "S", "Page with annotations does not set the tab order to "
                     "the structure order (/Tabs /S)", evidence=f"page {number}: " +
@@ -363,27 +379,6 @@ def _check_link_text(rec: Recorder, description: str, target: str, page: int) ->
                    evidence=where, page=page)
     else:
         rec.passed(LINK_TEXT)
-
-
-def _link_owners(pdf: pikepdf.Pdf, tree: StructTree, links: list, budget: Budget) -> list[str | None]:
-    """The structure type holding each link annotation (via /StructParent, else via OBJR)."""
-    if not links:
-        return []
-    by_objgen = {n.objgen: n for n in tree.nodes if n.objgen != (0, 0)}
-    resolve = RoleResolver(tree.role_map)
-    ptree = parent_tree(pdf.Root.get("/StructTreeRoot"), budget)
-    owners: list[str | None] = []
-    for link in links:
-        owner = None
-        value = ptree.get(link.struct_parent) if link.struct_parent is not None else None
-        if isinstance(value, pikepdf.Dictionary) and value.is_indirect and value.objgen in by_objgen:
-            owner = by_objgen[value.objgen].type
-        elif isinstance(value, pikepdf.Dictionary) and isinstance(value.get("/S"), pikepdf.Name):
-            owner = resolve(str(value.get("/S"))[1:])
-        elif link.objgen in tree.annot_owner:
-            owner = tree.nodes[tree.annot_owner[link.objgen]].type
-        owners.append(owner)
-    return owners
 
 
 def _check_damage(rec: Recorder, pdf: pikepdf.Pdf) -> None:

@@ -23,6 +23,7 @@ class Caps:
     max_stream_bytes: int = 32 * 2**20  # one content stream, decoded
     max_total_stream_bytes: int = 256 * 2**20
     max_forms: int = 2_000              # form XObjects inspected per document
+    max_fonts: int = 10_000             # distinct fonts read from the pages' resources
     max_page_objects: int = 100_000     # page objects (text runs, images...) per page
     max_pages: int = 2_000              # pages whose content is inspected
     # Text for the Annex 3 heuristics (authors, learning objectives, how to use it, sources,

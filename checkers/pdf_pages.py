@@ -21,11 +21,15 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
+from checkers.pdf_fonts import Font, read_font
 from checkers.pdf_limits import Budget, CapExceeded, Caps, stream_size
 
 INVISIBLE_MODES = {3, 7}  # text render modes that paint nothing: OCR layers use 3
 MAX_ANNOTS_PER_PAGE = 5_000
 FORM_DEPTH = 12
+FIELD_DEPTH = 32          # /Parent steps from a widget up to its form field
+FONTS_PER_RESOURCES = 1_000
+HIDDEN = 1 << 1           # annotation flag 2 (ISO 32000-1 Table 165)
 
 
 @dataclass
@@ -36,6 +40,10 @@ class Annotation:
     contents: str | None
     struct_parent: int | None
     uri: str | None
+    hidden: bool = False
+    field: tuple[int, int] | None = None    # a widget's form field (the widget itself when merged)
+    field_label: str | None = None          # the field's /T, for evidence
+    tooltip: str | None = None              # the field's /TU, its accessible name
 
 
 @dataclass
@@ -58,6 +66,10 @@ class PagesInfo:
     text_pages_read: int = 0
     text_partial: bool = False                                 # some pages' text was not read
     form_pages: set[int] = field(default_factory=set)          # pages whose resources hold forms
+    fonts: dict[tuple[int, int], Font] = field(default_factory=dict)   # fonts of the pages, by object
+    font_pages: dict[tuple[int, int], int] = field(default_factory=dict)  # font -> first page using it
+    unembedded_pages: set[int] = field(default_factory=set)    # pages whose resources hold such a font
+    unembedded_used: dict[str, int] = field(default_factory=dict)  # font painting text -> first page
 
 
 def _name(value: Any) -> str | None:
@@ -85,15 +97,16 @@ def read_pages(pdf: pikepdf.Pdf, budget: Budget) -> PagesInfo:
             continue
         if number % 32 == 0:
             budget.check()
-        if _bound_content(obj, number, budget, forms_seen):
+        if _bound_content(obj, number, budget, forms_seen, info):
             info.form_pages.add(number)
         _read_annotations(obj, number, info)
     return info
 
 
-def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> bool:
+def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set, info: PagesInfo) -> bool:
     """Check the decoded sizes of the page's content streams and form XObjects against the
-    caps. True when the page's resources hold form XObjects."""
+    caps, and read the fonts their resources name. True when the page's resources hold form
+    XObjects."""
     contents = page.get("/Contents")
     streams = list(itertools.islice(contents, 10_000)) if isinstance(contents, pikepdf.Array) else [contents]
     for stream in streams:
@@ -104,6 +117,8 @@ def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> b
     uses_forms = False
     while pending:
         resources, depth = pending.pop()
+        if isinstance(resources, pikepdf.Dictionary):
+            _read_fonts(resources.get("/Font"), number, info, budget.caps.max_fonts)
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
         if not isinstance(xobjects, pikepdf.Dictionary) or depth > FORM_DEPTH:
             continue
@@ -122,6 +137,41 @@ def _bound_content(page: Any, number: int, budget: Budget, forms_seen: set) -> b
     return uses_forms
 
 
+def _read_fonts(fonts: Any, number: int, info: PagesInfo, cap: int) -> None:
+    if not isinstance(fonts, pikepdf.Dictionary):
+        return
+    for key in list(fonts.keys())[:FONTS_PER_RESOURCES]:
+        font = fonts.get(key)
+        if not isinstance(font, pikepdf.Dictionary):
+            continue
+        objgen = font.objgen if font.is_indirect else (-number, hash(str(key)))  # a direct font: one per page
+        known = info.fonts.get(objgen)
+        if known is None:
+            if len(info.fonts) >= cap:
+                raise CapExceeded("font count", f"the pages use more than {cap:,} fonts")
+            known = info.fonts[objgen] = read_font(font)
+            info.font_pages[objgen] = number
+        if not known.embedded:
+            info.unembedded_pages.add(number)
+
+
+def _field(widget: Any) -> tuple[Any, str | None, str | None]:
+    """The form field of a widget annotation (itself when field and widget are merged, else its
+    /Parent chain), with the field's /T and /TU: the partial name and the tooltip, which is the
+    accessible name (ISO 32000-1 12.7.3.1). Terminal fields carry /TU; it is looked up the chain."""
+    node, found, label, tooltip, seen = widget, None, None, None, set()
+    for _ in range(FIELD_DEPTH):
+        if not isinstance(node, pikepdf.Dictionary) or node.objgen in seen:
+            break
+        seen.add(node.objgen)
+        if found is None and ("/T" in node or "/FT" in node):
+            found = node
+        label = label or _text(node.get("/T"))
+        tooltip = tooltip or (_text(node.get("/TU")) or "").strip() or None
+        node = node.get("/Parent")
+    return found if found is not None else widget, label, tooltip
+
+
 def _read_annotations(page: Any, number: int, info: PagesInfo) -> None:
     annots = page.get("/Annots")
     if not isinstance(annots, pikepdf.Array):
@@ -137,9 +187,15 @@ def _read_annotations(page: Any, number: int, info: PagesInfo) -> None:
         action = annot.get("/A")
         uri = _text(action.get("/URI")) if isinstance(action, pikepdf.Dictionary) else None
         struct_parent = annot.get("/StructParent")
-        info.annotations.append(Annotation(
+        flags = annot.get("/F")
+        item = Annotation(
             page=number, objgen=annot.objgen, subtype=subtype, contents=_text(annot.get("/Contents")),
-            struct_parent=struct_parent if isinstance(struct_parent, int) else None, uri=uri))
+            struct_parent=struct_parent if isinstance(struct_parent, int) else None, uri=uri,
+            hidden=isinstance(flags, int) and bool(flags & HIDDEN))
+        if subtype == "Widget":
+            form_field, item.field_label, item.tooltip = _field(annot)
+            item.field = form_field.objgen
+        info.annotations.append(item)
     if found:
         info.tabs[number] = _name(page.get("/Tabs"))
 
@@ -176,6 +232,9 @@ def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: b
                 number = index + 1
                 info.content.append(_count_objects(page, number, caps.max_page_objects, need_images,
                                                    forms=not same_pages or number in info.form_pages))
+                if info.unembedded_pages and (not same_pages or number in info.unembedded_pages):
+                    for name in _unembedded_text_fonts(page, number, caps.max_page_objects):
+                        info.unembedded_used.setdefault(name, number)
                 if wants_text(index, total, info, caps):
                     text = _page_text(page)[: caps.text_chars - info.text_chars]
                     info.text.append(text)
@@ -267,6 +326,39 @@ def _count_objects(page: Any, number: int, limit: int, need_images: bool = True,
             elif kind == pdfium_raw.FPDF_PAGEOBJ_FORM and depth < FORM_DEPTH:
                 pending.append((obj, True, depth + 1))
     return content
+
+
+def _unembedded_text_fonts(page: Any, number: int, limit: int) -> set[str]:
+    """Names of the fonts without an embedded program that paint text on the page (render
+    modes other than 3 and 7: invisible OCR text needs no font program, PDF/UA-1 7.21.4.1)."""
+    names: set[str] = set()
+    seen = 0
+    pending: list[tuple[Any, bool, int]] = [(page, False, 0)]
+    while pending:
+        handle, is_form, depth = pending.pop()
+        count = (pdfium_raw.FPDFFormObj_CountObjects(handle) if is_form
+                 else pdfium_raw.FPDFPage_CountObjects(handle))
+        for k in range(max(count, 0)):
+            seen += 1
+            if seen > limit:
+                raise CapExceeded("page objects", f"page {number} holds more than {limit:,} objects")
+            obj = (pdfium_raw.FPDFFormObj_GetObject(handle, k) if is_form
+                   else pdfium_raw.FPDFPage_GetObject(handle, k))
+            kind = pdfium_raw.FPDFPageObj_GetType(obj)
+            if kind == pdfium_raw.FPDF_PAGEOBJ_FORM and depth < FORM_DEPTH:
+                pending.append((obj, True, depth + 1))
+            elif (kind == pdfium_raw.FPDF_PAGEOBJ_TEXT
+                  and pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) not in INVISIBLE_MODES):
+                font = pdfium_raw.FPDFTextObj_GetFont(obj)
+                if font and not pdfium_raw.FPDFFont_GetIsEmbedded(font):
+                    names.add(_font_name(font))
+    return names
+
+
+def _font_name(font: Any) -> str:
+    buffer = ctypes.create_string_buffer(128)
+    size = pdfium_raw.FPDFFont_GetBaseFontName(font, buffer, len(buffer))
+    return buffer.value.decode("latin-1") if 0 < size else "unnamed font"
 
 
 def parent_tree(root: Any, budget: Budget) -> dict[int, Any]:

@@ -1,10 +1,11 @@
 """Build real PDFs with pikepdf for the PDF checker's tests and benchmark.
 
 A document is a list of pages; a page holds structure elements (`E`) whose text runs become real
-marked content (BDC/EMC with an MCID) drawn in Helvetica, whose images become real image XObjects,
-and whose links become Link annotations reachable through /StructParent and the ParentTree, the
-way Word, LibreOffice or Acrobat export them. Every default makes a document that passes every
-PDF rule; each keyword argument switches one defect on.
+marked content (BDC/EMC with an MCID) drawn in an embedded Type 3 font with a /ToUnicode map,
+whose images become real image XObjects, and whose links, form fields and other annotations become
+annotations reachable through /StructParent and the ParentTree, the way Word, LibreOffice or
+Acrobat export them. Every default makes a document that passes every PDF rule; each keyword
+argument switches one defect on.
 
     make_pdf([[E("H1", "Title"), E("P", "Some text"), E("Figure", image=True, alt="A cat")]])
 """
@@ -35,6 +36,9 @@ class El:
     uri: str | None = None             # a Link annotation over this element
     contents: str | None = None        # that annotation's /Contents
     in_structure: bool = True          # False: the annotation is left out of the structure tree
+    field: dict | None = None          # a form field (a merged field and Widget annotation): {"T": ..., "TU": ...}
+    annot: str | None = None           # another annotation over this element, by subtype ("Text", "Square")
+    hidden: bool = False               # the annotation's Hidden flag
 
 
 def E(type_: str, *kids: Any, **kw: Any) -> El:
@@ -68,6 +72,32 @@ def bullet_list(items: list[str]) -> El:
     return E("L", *[E("LI", E("Lbl", "•"), E("LBody", text)) for text in items])
 
 
+def type3_font(pdf: Pdf, to_unicode: bool = True) -> Dictionary:
+    """An embedded font built in code: a Type 3 font whose glyphs (codes 32-255) are boxes, with a
+    /ToUnicode map for PDFDocEncoding, which is how pikepdf writes the strings (ASCII, 0x80
+    bullet, Latin-1 from 0xA1). Type 3 glyphs live in the file, so the font counts as embedded."""
+    glyph = pdf.make_stream(b"500 0 0 0 450 700 d1 0 0 450 700 re f")
+    codes = range(32, 256)
+    font = Dictionary(Type=Name.Font, Subtype=Name.Type3, FontBBox=[0, 0, 500, 700],
+                      FontMatrix=[0.001, 0, 0, 0.001, 0, 0], FirstChar=32, LastChar=255,
+                      Widths=[500] * len(codes), Resources=Dictionary(),
+                      CharProcs=Dictionary({f"/g{c}": glyph for c in codes}),
+                      Encoding=Dictionary(Type=Name.Encoding, Differences=[32, *(Name(f"/g{c}") for c in codes)]))
+    if to_unicode:
+        font.ToUnicode = pdf.make_stream(
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /PDFDoc def "
+            b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <80> <2022> endbfchar "
+            b"2 beginbfrange <20> <7E> <0020> <A1> <FF> <00A1> endbfrange endcmap "
+            b"CMapName currentdict /CMap defineresource pop end end")
+    return font
+
+
+def helvetica(pdf: Pdf) -> Dictionary:
+    """A standard 14 font, not embedded (WinAnsiEncoding maps its codes to Unicode)."""
+    return Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica,
+                      Encoding=Name.WinAnsiEncoding)
+
+
 def _image(pdf: Pdf, size: int = 16) -> pikepdf.Stream:
     pixels = bytes((x * 13 + y * 7) % 256 for y in range(size) for x in range(size))
     return pdf.make_stream(zlib.compress(pixels), Type=Name.XObject, Subtype=Name.Image,
@@ -76,11 +106,11 @@ def _image(pdf: Pdf, size: int = 16) -> pikepdf.Stream:
 
 
 class _Builder:
-    def __init__(self, pdf: Pdf, tagged: bool, role_map: dict[str, str] | None):
+    def __init__(self, pdf: Pdf, tagged: bool, role_map: dict[str, str] | None, font):
         self.pdf = pdf
         self.tagged = tagged
-        self.font = pdf.make_indirect(Dictionary(Type=Name.Font, Subtype=Name.Type1,
-                                                 BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding))
+        self.font = pdf.make_indirect(font(pdf))
+        self.fields: list[Any] = []
         self.image = pdf.make_indirect(_image(pdf))
         self.parent_tree: list[Any] = []      # key -> value, in key order
         self.root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
@@ -91,7 +121,7 @@ class _Builder:
 
     def add_page(self, spec: Page) -> None:
         page = self.pdf.add_blank_page(page_size=(PAGE_W, PAGE_H))
-        page.obj.Resources = Dictionary(Font=Dictionary(F1=self.font), XObject=Dictionary(Im1=self.image))
+        page.obj.Resources = Dictionary(XObject=Dictionary(Im1=self.image))
         self.page, self.ops, self.y, self.mcid_owner = page, [], PAGE_H - 72, []
         self.annots: list[Any] = []
         if spec.scan:
@@ -104,6 +134,8 @@ class _Builder:
         for el in spec.content:
             self.add_element(el, self.doc)
         page.obj.Contents = self.pdf.make_stream(pikepdf.unparse_content_stream(self.ops))
+        if any(op == Operator("Tf") for _, op in self.ops):  # only pages that draw text name the font
+            page.obj.Resources.Font = Dictionary(F1=self.font)
         if self.tagged and self.mcid_owner:
             page.obj.StructParents = len(self.parent_tree)
             self.parent_tree.append(Array(self.mcid_owner))
@@ -160,20 +192,31 @@ class _Builder:
                 node.K.append(self._marked(tag, node, lambda t=kid: self._text(str(t))))
             else:
                 self._text(str(kid))
-        if el.uri:
-            annot = self.pdf.make_indirect(Dictionary(
-                Type=Name.Annot, Subtype=Name.Link, Rect=Array([72, self.y, 300, self.y + 30]),
-                Border=Array([0, 0, 0]), P=self.page.obj,
-                A=Dictionary(S=Name.URI, URI=String(el.uri))))
-            if el.contents is not None:
-                annot.Contents = String(el.contents)
-            owner = node if (self.tagged and el.in_structure) else None
-            if owner is not None:
-                node.K.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.page.obj))
-            self.annots.append((annot, owner))
+        for subtype in (["Link"] if el.uri else []) + (["Widget"] if el.field else []) + ([el.annot] if el.annot else []):
+            self._annotate(el, node, subtype)
         return node
 
+    def _annotate(self, el: El, node: Any, subtype: str) -> None:
+        annot = self.pdf.make_indirect(Dictionary(
+            Type=Name.Annot, Subtype=Name("/" + subtype), Rect=Array([72, self.y, 300, self.y + 30]),
+            Border=Array([0, 0, 0]), P=self.page.obj, F=2 if el.hidden else 4))
+        if subtype == "Link":
+            annot.A = Dictionary(S=Name.URI, URI=String(el.uri))
+        if subtype == "Widget":
+            annot.FT = Name.Tx
+            for key, value in el.field.items():
+                annot[Name("/" + key)] = String(value)
+            self.fields.append(annot)
+        if el.contents is not None and subtype != "Widget":
+            annot.Contents = String(el.contents)
+        owner = node if (self.tagged and el.in_structure) else None
+        if owner is not None:
+            node.K.append(Dictionary(Type=Name.OBJR, Obj=annot, Pg=self.page.obj))
+        self.annots.append((annot, owner))
+
     def finish(self) -> None:
+        if self.fields:
+            self.pdf.Root.AcroForm = Dictionary(Fields=Array(self.fields))
         if not self.tagged:
             return
         nums = Array()
@@ -193,14 +236,15 @@ def make_pdf(pages: list | None = None, *, tagged: bool = True, marked: bool | N
              usage_terms: str | None = None, cc_license: str | None = None,
              created: str | None = None, modified: str | None = None,
              keywords: str | None = None, subjects: list[str] | None = None,
-             role_map: dict[str, str] | None = None,
+             role_map: dict[str, str] | None = None, font=type3_font,
              encryption: pikepdf.Encryption | None = None, tweak=None) -> bytes:
     """A PDF as bytes. `pages` items are a `Page` or a list of `El` (a plain page).
 
+    `font(pdf)` makes the font dictionary every text run uses (`helvetica`: not embedded).
     `tweak(pdf)` may change the document before it is saved (for hostile files).
     """
     pdf = pikepdf.new()
-    builder = _Builder(pdf, tagged, role_map)
+    builder = _Builder(pdf, tagged, role_map, font)
     for spec in pages if pages is not None else [[E("H1", "Heat"), E("P", "Heat is energy in transit.")]]:
         builder.add_page(spec if isinstance(spec, Page) else Page(content=list(spec)))
     builder.finish()
