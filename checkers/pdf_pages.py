@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -302,6 +302,20 @@ def _count_objects(page: Any, number: int, limit: int, need_images: bool = True,
             elif kind == pdfium_raw.FPDF_PAGEOBJ_FORM:
                 return _count_objects(page, number, limit, need_images, forms=True)
         return content
+    for obj, kind in _page_objects(page, number, limit):
+        if kind == pdfium_raw.FPDF_PAGEOBJ_TEXT:
+            if pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) in INVISIBLE_MODES:
+                content.invisible_text += 1
+            else:
+                content.visible_text += 1
+        elif kind == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
+            content.images += 1
+    return content
+
+
+def _page_objects(page: Any, number: int, limit: int) -> Iterator[tuple[Any, int]]:
+    """(object, type) for what the page draws, form XObjects entered (to FORM_DEPTH) rather
+    than listed, within the page-object cap."""
     seen = 0
     # (container handle, is it a form object?, depth)
     pending: list[tuple[Any, bool, int]] = [(page, False, 0)]
@@ -316,42 +330,22 @@ def _count_objects(page: Any, number: int, limit: int, need_images: bool = True,
             obj = (pdfium_raw.FPDFFormObj_GetObject(handle, k) if is_form
                    else pdfium_raw.FPDFPage_GetObject(handle, k))
             kind = pdfium_raw.FPDFPageObj_GetType(obj)
-            if kind == pdfium_raw.FPDF_PAGEOBJ_TEXT:
-                if pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) in INVISIBLE_MODES:
-                    content.invisible_text += 1
-                else:
-                    content.visible_text += 1
-            elif kind == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
-                content.images += 1
-            elif kind == pdfium_raw.FPDF_PAGEOBJ_FORM and depth < FORM_DEPTH:
+            if kind != pdfium_raw.FPDF_PAGEOBJ_FORM:
+                yield obj, kind
+            elif depth < FORM_DEPTH:
                 pending.append((obj, True, depth + 1))
-    return content
 
 
 def _unembedded_text_fonts(page: Any, number: int, limit: int) -> set[str]:
     """Names of the fonts without an embedded program that paint text on the page (render
     modes other than 3 and 7: invisible OCR text needs no font program, PDF/UA-1 7.21.4.1)."""
     names: set[str] = set()
-    seen = 0
-    pending: list[tuple[Any, bool, int]] = [(page, False, 0)]
-    while pending:
-        handle, is_form, depth = pending.pop()
-        count = (pdfium_raw.FPDFFormObj_CountObjects(handle) if is_form
-                 else pdfium_raw.FPDFPage_CountObjects(handle))
-        for k in range(max(count, 0)):
-            seen += 1
-            if seen > limit:
-                raise CapExceeded("page objects", f"page {number} holds more than {limit:,} objects")
-            obj = (pdfium_raw.FPDFFormObj_GetObject(handle, k) if is_form
-                   else pdfium_raw.FPDFPage_GetObject(handle, k))
-            kind = pdfium_raw.FPDFPageObj_GetType(obj)
-            if kind == pdfium_raw.FPDF_PAGEOBJ_FORM and depth < FORM_DEPTH:
-                pending.append((obj, True, depth + 1))
-            elif (kind == pdfium_raw.FPDF_PAGEOBJ_TEXT
-                  and pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) not in INVISIBLE_MODES):
-                font = pdfium_raw.FPDFTextObj_GetFont(obj)
-                if font and not pdfium_raw.FPDFFont_GetIsEmbedded(font):
-                    names.add(_font_name(font))
+    for obj, kind in _page_objects(page, number, limit):
+        if (kind == pdfium_raw.FPDF_PAGEOBJ_TEXT
+                and pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) not in INVISIBLE_MODES):
+            font = pdfium_raw.FPDFTextObj_GetFont(obj)
+            if font and not pdfium_raw.FPDFFont_GetIsEmbedded(font):
+                names.add(_font_name(font))
     return names
 
 
