@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
-import requests
+from urllib3 import BaseHTTPResponse, PoolManager, Retry, Timeout
+from urllib3 import exceptions as u3err
 
-from harvester.netguard import AddressGuard, AddressRefused, Watchdog, guarded_session
+from harvester.netguard import AddressGuard, AddressRefused, Watchdog, guarded_pool_manager
 from harvester.retry import RetryPolicy, is_retryable_status
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 DRAIN_MAX = 64 * 1024   # an unwanted body up to this size is read so the connection can be reused
+NO_RETRY = Retry(total=False)   # retries are ours (RetryPolicy); one object, not one per request
 
 # --- Redaction ------------------------------------------------------------------------------------
 
@@ -133,7 +135,7 @@ class _Retry(Exception):
 class _HostState:
     slots: threading.BoundedSemaphore
     lock: threading.Lock
-    session: requests.Session    # its pool keeps up to `per_host_concurrency` connections alive
+    pool: PoolManager            # keeps up to `per_host_concurrency` connections alive
     next_start: float = 0.0
 
 
@@ -202,7 +204,7 @@ class Fetcher:
         with self._lock:
             states = list(self._hosts.values())
         for state in states:
-            state.session.close()
+            state.pool.clear()
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -224,9 +226,7 @@ class Fetcher:
         current = _checked_url(strip_params(url, secrets))
         origin = _origin(current)
         method = "GET" if form is None else "POST"
-        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"}
-        if accept:
-            headers["Accept"] = accept
+        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate", "Accept": accept or "*/*"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -257,7 +257,7 @@ class Fetcher:
             for attempt in range(1, attempts + 1):
                 self._wait_turn(state, host, deadline)
                 try:
-                    return self._exchange(state.session, method, url, headers, secrets, form, deadline,
+                    return self._exchange(state.pool, method, url, headers, secrets, form, deadline,
                                           watchdog)
                 except _Retry as failure:
                     if watchdog.expired:
@@ -274,26 +274,29 @@ class Fetcher:
                     time.sleep(wait)
         raise FetchError(f"no attempt made for {url}")
 
-    def _exchange(self, session, method, url, headers, secrets, form, deadline, watchdog):
+    def _exchange(self, pool, method, url, headers, secrets, form, deadline, watchdog):
         remaining = max(0.001, deadline - time.monotonic())
-        timeout = (min(self.connect_timeout, remaining), min(self.read_timeout, remaining))
-        params, data = (secrets or None), None
+        timeout = Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
+        target, body, headers = url, None, dict(headers)
         if method == "POST":
             items = list(form.items()) if isinstance(form, Mapping) else list(form)
-            data, params = items + list(secrets.items()), None
+            body = urlencode(items + list(secrets.items())).encode("ascii")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif secrets:
+            target += ("&" if urlsplit(url).query else "?") + urlencode(secrets)
         try:
-            resp = session.request(method, url, params=params, data=data, headers=headers,
-                                         timeout=timeout, stream=True, allow_redirects=False)
+            resp = pool.urlopen(method, target, body=body, headers=headers, timeout=timeout, retries=NO_RETRY,
+                                redirect=False, preload_content=False, decode_content=True)
         except AddressRefused as exc:
             raise BlockedAddress(f"{exc} (URL {url})") from None
-        except requests.exceptions.SSLError as exc:      # a bad certificate does not heal on retry
+        except u3err.SSLError as exc:      # a bad certificate does not heal on retry
             raise FetchError(f"TLS failure for {url}: {_short(exc)}") from None
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except (u3err.NewConnectionError, u3err.TimeoutError, u3err.ProtocolError) as exc:
             raise _Retry(redact(f"connection failed: {_short(exc)}")) from None
-        except requests.RequestException as exc:
+        except u3err.HTTPError as exc:
             raise FetchError(f"request to {url} failed: {_short(exc)}") from None
-        with resp:
-            status = resp.status_code
+        try:
+            status = resp.status
             if not 200 <= status < 300:
                 _drop_body(resp)
             if status in REDIRECT_STATUSES:
@@ -312,8 +315,13 @@ class Fetcher:
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status} for {url}")
             return self._save(resp, url, watchdog)
+        finally:
+            # After a whole body the connection is back in the pool already; otherwise (a body
+            # not read to its end) it is closed, never reused with bytes pending.
+            resp.close()
+            resp.release_conn()
 
-    def _save(self, resp: requests.Response, url: str, watchdog: Watchdog) -> FetchResult:
+    def _save(self, resp: BaseHTTPResponse, url: str, watchdog: Watchdog) -> FetchResult:
         declared = resp.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise TooLarge(f"{url} is {int(declared)} bytes, more than the {self.max_bytes}-byte cap")
@@ -322,7 +330,7 @@ class Fetcher:
         digest, size = hashlib.sha256(), 0
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in resp.iter_content(CHUNK):
+                for chunk in resp.stream(CHUNK, decode_content=True):
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise TooLarge(f"{url} exceeds the {self.max_bytes}-byte cap")
@@ -331,7 +339,7 @@ class Fetcher:
         except FetchError:
             path.unlink(missing_ok=True)
             raise
-        except (requests.RequestException, OSError) as exc:
+        except (u3err.HTTPError, OSError) as exc:
             path.unlink(missing_ok=True)
             if watchdog.expired:
                 raise self._deadline_error(url) from None
@@ -339,7 +347,7 @@ class Fetcher:
         if watchdog.expired:   # the socket was cut just as the last chunk arrived
             path.unlink(missing_ok=True)
             raise self._deadline_error(url)
-        return FetchResult(url=url, status=resp.status_code, path=path, size=size,
+        return FetchResult(url=url, status=resp.status, path=path, size=size,
                            sha256=digest.hexdigest(),
                            media_type=_media_type(resp.headers.get("Content-Type")),
                            etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"))
@@ -356,7 +364,7 @@ class Fetcher:
                 # never more requests to a host at once than the slots allow, so a pool of that
                 # size keeps every connection alive for the next request
                 state = _HostState(threading.BoundedSemaphore(self.per_host_concurrency), threading.Lock(),
-                                   guarded_session(self.guard, pool_size=self.per_host_concurrency))
+                                   guarded_pool_manager(self.guard, pool_size=self.per_host_concurrency))
                 self._hosts[host] = state
             return state
 
@@ -374,19 +382,19 @@ class Fetcher:
             time.sleep(start - now)
 
 
-def _drop_body(resp: requests.Response) -> None:
+def _drop_body(resp: BaseHTTPResponse) -> None:
     """Read and drop the body of an answer that is not saved (304, redirect, error) and hand the
     connection back to the pool, so the next request to the host skips a new TCP and TLS
     handshake. A 304 has no body; a body of unknown or large size is not read: closing the
     response then closes the connection, which costs less."""
     length = resp.headers.get("Content-Length", "")
-    if resp.status_code in (204, 304) or (length.isdigit() and int(length) <= DRAIN_MAX):
-        resp.raw.drain_conn()   # bounded by the read timeout and the watchdog's deadline
-        resp.raw.release_conn()
+    if resp.status in (204, 304) or (length.isdigit() and int(length) <= DRAIN_MAX):
+        resp.drain_conn()   # bounded by the read timeout and the watchdog's deadline
+        resp.release_conn()
 
 
 def _short(exc: BaseException) -> str:
-    """A one-line, redacted description of a requests/urllib3 exception."""
+    """A one-line, redacted description of a urllib3 exception."""
     text = str(exc) or type(exc).__name__
     if len(text) > 300:
         text = text[:300] + "…"

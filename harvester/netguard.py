@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
-import requests
-from requests.adapters import HTTPAdapter
+import certifi
+from urllib3 import PoolManager
 from urllib3 import connection as _u3conn
 from urllib3 import connectionpool as _u3pool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -274,27 +274,21 @@ class _GuardedConnectionMixin:
         return super().getresponse(*args, **kwargs)
 
 
-class GuardedAdapter(HTTPAdapter):
-    """A requests adapter whose connection pools only open guarded, watchdog-aware sockets."""
+def guarded_pool_manager(guard: AddressGuard, pool_size: int = 10) -> PoolManager:
+    """A urllib3 PoolManager whose pools only open guarded, watchdog-aware sockets.
 
-    def __init__(self, guard: AddressGuard, **kwargs):
-        self._guard = guard
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
-        attrs = {"guard": self._guard}
-        http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, _u3conn.HTTPConnection), attrs)
-        https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, _u3conn.HTTPSConnection), attrs)
-        http_pool = type("GuardedHTTPPool", (_u3pool.HTTPConnectionPool,), {"ConnectionCls": http_conn})
-        https_pool = type("GuardedHTTPSPool", (_u3pool.HTTPSConnectionPool,), {"ConnectionCls": https_conn})
-        self.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
-
-
-def guarded_session(guard: AddressGuard, pool_size: int = 10) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False   # an environment proxy would connect for us, past the guard
-    adapter = GuardedAdapter(guard, pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    urllib3 directly rather than through requests: a conditional GET answered 304 cost half as
+    much CPU without requests' per-request preparation, and a sweep makes one per file. Like a
+    requests session with trust_env off, it never uses an environment proxy (which would connect
+    for us, past the guard); certificates are checked against certifi's bundle, as requests does.
+    `pool_size` connections per host are kept alive.
+    """
+    attrs = {"guard": guard}
+    http_conn = type("GuardedHTTPConnection", (_GuardedConnectionMixin, _u3conn.HTTPConnection), attrs)
+    https_conn = type("GuardedHTTPSConnection", (_GuardedConnectionMixin, _u3conn.HTTPSConnection), attrs)
+    manager = PoolManager(num_pools=4, maxsize=pool_size, retries=False, cert_reqs="CERT_REQUIRED",
+                          ca_certs=certifi.where())
+    manager.pool_classes_by_scheme = {
+        "http": type("GuardedHTTPPool", (_u3pool.HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+        "https": type("GuardedHTTPSPool", (_u3pool.HTTPSConnectionPool,), {"ConnectionCls": https_conn})}
+    return manager

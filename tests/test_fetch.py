@@ -558,10 +558,10 @@ def test_token_sent_but_never_shown(servers, fetcher, caplog):
         with pytest.raises(FetchError) as err:
             fetcher.fetch(url + bad, secret_params=secret)
         shown += [str(err.value), repr(err.value)]
-    with pytest.raises(FetchError) as err:                     # connection refused: urllib3's text has the URL
+    with pytest.raises(FetchError) as err:                     # connection refused: the error names the URL
         fetcher.fetch("http://127.0.0.1:9/x", secret_params=secret)
     shown += [str(err.value)]
-    assert "***" in str(err.value)
+    assert "http://127.0.0.1:9/x" in str(err.value)
     with pytest.raises(FetchError) as err:                     # a token already in the URL is stripped too
         fetcher.fetch(url + f"/notfound?token={TOKEN}", secret_params=secret)
     shown += [str(err.value)]
