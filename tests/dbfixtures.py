@@ -11,6 +11,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.services import services_required
+
 PG_ADMIN_URL = os.environ.get("OERLINT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -22,7 +24,7 @@ def postgres_url():
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:
-        if os.environ.get("CI"):
+        if services_required():
             raise
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
