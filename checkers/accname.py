@@ -50,17 +50,20 @@ def implicit_role(el) -> str | None:
     if tag == "button":
         return "button"
     if tag == "input":
-        kind = (el.get("type") or "text").lower()
-        return {"image": "button", "submit": "button", "reset": "button", "button": "button",
-                "checkbox": "checkbox", "radio": "radio", "hidden": None}.get(kind, "textbox")
+        return _INPUT_ROLES.get((el.get("type") or "text").lower(), "textbox")
     if tag in ("td",):
         return "cell"
     if tag == "th":
         return "columnheader" if (el.get("scope") or "").lower() != "row" else "rowheader"
-    return {"table": "table", "ul": "list", "ol": "list", "li": "listitem", "nav": "navigation",
-            "main": "main", "figure": "figure", "p": "paragraph", "svg": None,
-            "summary": "button", "option": "option", "select": "combobox",
-            "textarea": "textbox", "iframe": None, "caption": "caption"}.get(tag)
+    return _IMPLICIT_ROLES.get(tag)
+
+
+_INPUT_ROLES = {"image": "button", "submit": "button", "reset": "button", "button": "button",
+                "checkbox": "checkbox", "radio": "radio", "hidden": None}
+_IMPLICIT_ROLES = {"table": "table", "ul": "list", "ol": "list", "li": "listitem", "nav": "navigation",
+                   "main": "main", "figure": "figure", "p": "paragraph", "svg": None,
+                   "summary": "button", "option": "option", "select": "combobox",
+                   "textarea": "textbox", "iframe": None, "caption": "caption"}
 
 
 def role_of(el) -> str | None:

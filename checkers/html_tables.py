@@ -85,11 +85,19 @@ def _table(page: Page, table) -> None:
     cells = [c for rc in row_cells for c in rc]
     header_of = {}   # cell -> is it a header cell
     spans = {}       # cell -> (rowspan, colspan), only for cells that span
+    ided, naming = [], []   # cells with an id, cells with a headers attribute (in order)
     for cell in cells:
-        attrib = cell.attrib
-        header_of[cell] = _is_header(cell) if "role" in attrib else cell.tag == "th"
-        if "colspan" in attrib or "rowspan" in attrib:
+        keys = cell.keys()  # one call; most cells have no attributes
+        if not keys:
+            header_of[cell] = cell.tag == "th"
+            continue
+        header_of[cell] = _is_header(cell) if "role" in keys else cell.tag == "th"
+        if "colspan" in keys or "rowspan" in keys:
             spans[cell] = (_span(cell, "rowspan"), _span(cell, "colspan"))
+        if "id" in keys:
+            ided.append(cell)
+        if "headers" in keys:
+            naming.append(cell)
     headers = [c for c in cells if header_of[c]]
     columns = max((sum(spans[c][1] if c in spans else 1 for c in rc) for rc in row_cells), default=0)
     role = (table.get("role") or "").strip().lower()
@@ -101,7 +109,7 @@ def _table(page: Page, table) -> None:
                     "Table used for layout: present this content without a table where you can", table)
         return
     # ACT a25f45 applies to every table with the table role, one-row tables included.
-    _headers_attributes(page, table, cells)
+    _headers_attributes(page, ided, naming)
     if not headers and (len(rows) < 2 or columns < 2):
         if cells:
             page.report("table-layout", None,
@@ -119,20 +127,19 @@ def _table(page: Page, table) -> None:
     empty_row = next((r for r, rc in zip(rows, row_cells) if rc and all(_empty(page, c) for c in rc)), None)
     page.report("table-empty-rows", empty_row is None, "Table has an empty row: remove it", empty_row)
     if headers:
-        _assigned(page, row_cells, headers, cells, header_of, spans)
+        _assigned(page, row_cells, headers, cells, header_of, spans, ided, naming)
 
 
 def _empty(page: Page, cell) -> bool:
     return not page.text(cell) and cell.find(".//img") is None and cell.find(".//input") is None
 
 
-def _headers_attributes(page: Page, table, cells: list) -> None:
-    """ACT a25f45: each id in a cell's headers attribute names another cell of the same table."""
-    own = {c.get("id"): c for c in cells if c.get("id")}
-    for cell in cells:
+def _headers_attributes(page: Page, ided: list, naming: list) -> None:
+    """ACT a25f45: each id in a cell's headers attribute names another cell of the same table.
+    `ided`: the table's cells with an id, `naming`: those with a headers attribute."""
+    own = {c.get("id"): c for c in ided if c.get("id")}
+    for cell in naming:
         value = cell.get("headers")
-        if value is None:
-            continue
         ids = value.split()
         bad = [i for i in ids if i not in own or own[i] is cell]
         page.report("table-headers-attr", bool(ids) and not bad,
@@ -141,7 +148,7 @@ def _headers_attributes(page: Page, table, cells: list) -> None:
 
 
 def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, header_of: dict,
-              spans: dict) -> None:
+              spans: dict, ided: list, naming: list) -> None:
     """ACT d0f69e: each non-empty header cell is assigned to at least one cell (a data cell *or
     another header cell*), by the HTML table model's header assignment: a cell's headers
     attribute when it has one, else the row and column headers found scanning left and up.
@@ -150,12 +157,11 @@ def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, hea
     positions: dict[object, list[tuple[int, int]]] = {}
     for pos, cell in grid.items():
         positions.setdefault(cell, []).append(pos)
-    _scopes(page, grid, {c: p for c, p in positions.items() if header_of[c]}, headers,
-            {i for c in cells if "headers" in c.attrib for i in c.get("headers").split()})
+    _scopes(page, positions, headers, {i for c in naming for i in c.get("headers").split()})
     targets = [h for h in headers if h in positions and not page.hidden(h) and not _empty(page, h)]
     if not targets or len(row_cells) < 2:
         return
-    model = _TableModel(grid, positions, header_of, cells)
+    model = _TableModel(grid, positions, header_of, ided, naming)
     assigned: set = set()
     remaining = set(targets)
     heads_data = False
@@ -189,7 +195,7 @@ class _TableModel:
     without row and column groups: those headers count as assigned to any cell after them."""
     MAX_STEPS = 500_000   # slot visits; a pathological table gets cantTell, not a long wait
 
-    def __init__(self, grid: dict, positions: dict, header_of: dict, cells: list):
+    def __init__(self, grid: dict, positions: dict, header_of: dict, ided: list, naming: list):
         self.grid, self.header_of, self.steps, self.exhausted = grid, header_of, 0, False
         box = self.box = {}
         for cell, spots in positions.items():
@@ -200,16 +206,11 @@ class _TableModel:
             rows, cols = [r for r, _ in spots], [c for _, c in spots]
             box[cell] = (min(cols), min(rows), max(cols) - min(cols) + 1, max(rows) - min(rows) + 1)
         self.ids = {}
-        self.naming = set()   # cells with a headers attribute
-        for cell in cells:
-            attrib = cell.attrib
-            if not attrib:
-                continue
-            ident = attrib.get("id")
+        for cell in ided:
+            ident = cell.get("id")
             if ident and ident not in self.ids:
                 self.ids[ident] = cell
-            if "headers" in attrib:
-                self.naming.add(cell)
+        self.naming = set(naming)   # cells with a headers attribute
         data_rows, data_cols = set(), set()
         for (r, c), cell in grid.items():
             if not header_of[cell]:
@@ -313,7 +314,7 @@ class _TableModel:
         self.steps = steps
 
 
-def _scopes(page: Page, grid: dict, positions: dict, headers: list, named: set) -> None:
+def _scopes(page: Page, positions: dict, headers: list, named: set) -> None:
     """Brickfield table_th_should_have_scope, WCAG technique H63: where a table has column headers
     (in its first row) and row headers (in its first column below that), each <th> says which
     it is with scope, or data cells name it in their headers attribute."""
