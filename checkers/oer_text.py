@@ -83,13 +83,21 @@ def mentions_author(text: str | None) -> bool:
     return bool(find_phrases(fold(text), "author_labels", 1))
 
 
+@functools.cache
+def _reference_headings() -> frozenset[str]:
+    return frozenset(fold(h).strip() for h in phrases("references_headings"))
+
+
+_NUMBERING = re.compile(r"^[\d.\s]+")
+
+
 def reference_headings(headings: Iterable[str], text: str | None) -> list[str]:
     """Headings (or short lines of plain text) that open a list of sources."""
-    wanted = {fold(h).strip() for h in phrases("references_headings")}
+    wanted = _reference_headings()   # folded once, not once per resource
     candidates = list(headings) + [line for line in (text or "").splitlines() if len(line) <= 40]
     found = []
     for c in candidates:
-        t = re.sub(r"^[\d.\s]+", "", fold(c)).strip(" :.\t")  # "7. References:" → "references"
+        t = _NUMBERING.sub("", fold(c)).strip(" :.\t")  # "7. References:" → "references"
         if t in wanted:
             found.append(c.strip())
     return list(dict.fromkeys(found))

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CAPTION_EXTENSIONS = (".vtt", ".srt", ".txt")
 SIBLING_MAX_BYTES = 5 * 2**20
 NO_CONTENT = "-"
+CACHED = object()   # _content's data after a 304: the blob store's copy, not read yet
 
 
 @dataclass
@@ -386,6 +387,8 @@ class Sweeper:
             return Done("error", message=fetched)
         data, sha, fetch_info, downloaded = fetched
         same_content = prev is not None and prev.sha256 == sha and prev.metadata_sha256 == meta_sha
+        if data is CACHED:   # the cached copy is read only when it is checked again
+            data = None if same_content and up_to_date else self.blobs.get(sha)
         if same_content and up_to_date:
             # Still current: write only what differs (nothing at all, after a 304 that sent the
             # validators already kept).
@@ -440,7 +443,8 @@ class Sweeper:
 
     def _content(self, unit: dict, record: ResourceRecord, prev: writes.Prev | None, *,
                  ask_server: bool):
-        """(data, sha, fetch info, downloaded) or an error message.
+        """(data, sha, fetch info, downloaded) or an error message; data is CACHED when the
+        server answered 304 (the copy in the blob store is current).
 
         A file already cached is only asked for again (conditionally) when `ask_server`: the
         record changed, or a full sweep revalidates; otherwise the cached copy is re-checked.
@@ -471,7 +475,7 @@ class Sweeper:
         if got.status == 304:
             info = {**info_prev, "etag": got.etag or info_prev["etag"],
                     "last_modified": got.last_modified or info_prev["last_modified"]}
-            return self.blobs.get(prev.sha256), prev.sha256, info, False
+            return CACHED, prev.sha256, info, False
         moodle_error = self._moodle_error(got, file)
         if moodle_error:
             if got.path:
