@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 
-from checkers import docx_styles, ooxml
+from checkers import docx_styles, ooxml, textcheck
 from checkers.colour import contrast_ratio, is_bluish, is_neutral, parse_colour, required_ratio
 from checkers.facts import ContentFacts
 from checkers.findings import Finding, Recorder, unreadable
@@ -353,7 +353,7 @@ class DocumentCheck:
             to_file = ooxml.file_link(text, tooltip, target)
             if to_file:
                 self.rec.outcome("docx-link-file-type", to_file[1], f"link in paragraph {para.index} "
-                                 + ooxml.file_link_problem(to_file[0]), **where)
+                                 + textcheck.file_link_problem(to_file[0]), **where)
 
     def links_in(self, p):
         """(text, target, runs, ScreenTip) for w:hyperlink elements, simple fields and complex

@@ -48,8 +48,7 @@ def check(page: Page, base_url: str | None) -> None:
         if ext:
             said = textcheck.mentions_file_type(f"{name} {extra}", ext)
             page.report("link-file-type", said,
-                        f"The link opens a {textcheck.FILE_EXTENSIONS[ext]} file but its text does "
-                        f"not say so (e.g. add \"({ext.upper()})\")", link)
+                        f"The link {textcheck.file_link_problem(ext)}", link)
         target = link.get("target")
         if target is not None and target.strip().lower() not in SAME_WINDOW:
             page.report("link-new-window", textcheck.mentions_new_window(f"{name} {extra}"),

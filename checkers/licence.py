@@ -85,17 +85,18 @@ def _missing(v: Verdicts, subject: Subject, report: LicenceReport) -> None:
         v.cant_tell(rule, "The content could not be read and the metadata names no licence; "
                     "a reviewer must check the licence.")
         return
-    looked = []
-    if subject.has_metadata:
-        looked.append(SEARCHED_METADATA)
-    else:
-        looked.append("no metadata record was given")
-    looked.append(SEARCHED_CONTENT if subject.has_content else
-                  "the content was not checked (metadata-only record)")
+    looked = [SEARCHED_METADATA] if subject.has_metadata else []
+    if subject.has_content:
+        looked.append(SEARCHED_CONTENT)
+    where = f" Looked in {'; '.join(looked)}." if looked else ""
+    if not subject.has_metadata:
+        where += " No metadata record was given."
+    if not subject.has_content:
+        where += " The content was not checked (metadata-only record)."
     said = ""
     if unknown:
         said = " The licence is given as unknown (“Licence not specified”): " + _where(unknown) + "."
-    v.failed(rule, f"No licence found. Looked in {'; '.join(looked)}.{said}",
+    v.failed(rule, f"No licence found.{where}{said}",
              evidence=unknown[0].raw if unknown else None)
 
 

@@ -59,16 +59,20 @@ class Texts:
         return hits, "the metadata (title, description, subjects, page text)"
 
 
+def _capital(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
+
+
 def _heuristic(v: Verdicts, subject: Subject, rule: str, hits: list[str], where: str, what: str,
                looked: str) -> None:
     """The common shape of a text heuristic's verdict."""
     if hits:
         v.passed(rule, f"Found {what} in {where}: {quote_list(hits, 4)}")
     elif subject.has_text and not subject.facts.text_complete:
-        v.cant_tell(rule, f"No {what} was found in the part of the text that was read (long documents "
+        v.cant_tell(rule, f"{_capital(what)} was not found in the part of the text that was read (long documents "
                     f"are read in part); we looked for {looked}. A reviewer must check the rest.")
     elif subject.has_text:
-        v.failed(rule, f"No {what} was found; we looked for {looked}.")
+        v.failed(rule, f"{_capital(what)} was not found; we looked for {looked}.")
     elif subject.has_content and not subject.content_readable:
         v.cant_tell(rule, f"The content could not be read, so {what} could not be looked for; a "
                     "reviewer must check.")

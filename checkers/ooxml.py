@@ -561,11 +561,6 @@ def file_link(text: str, description: str | None, target: str | None) -> tuple[s
     return ext, textcheck.mentions_file_type(f"{text} {description or ''}", ext)
 
 
-def file_link_problem(ext: str) -> str:
-    return (f"opens a {textcheck.FILE_EXTENSIONS[ext]} file but its text does not say so "
-            f"(e.g. add \"({ext.upper()})\")")
-
-
 _XMLNS = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 
 

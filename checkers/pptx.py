@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from checkers import ooxml
+from checkers import ooxml, textcheck
 from checkers.colour import contrast_ratio, required_ratio
 from checkers.facts import ContentFacts, LicenceClue
 from checkers.findings import Finding, Recorder, unreadable
@@ -316,7 +316,7 @@ class DeckCheck:
                 to_file = ooxml.file_link(text, tooltip, target) if rel is not None and rel.external else None
                 if to_file:
                     self.rec.outcome("pptx-link-file-type", to_file[1], f"link on slide {number} "
-                                     + ooxml.file_link_problem(to_file[0]), slide=number, selector=name,
+                                     + textcheck.file_link_problem(to_file[0]), slide=number, selector=name,
                                      evidence=evidence)
 
     def link_target(self, slide, rid: str) -> str | None:

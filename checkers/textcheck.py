@@ -78,6 +78,13 @@ _EXTENSION_HINT = re.compile(r"\.(?:" + "|".join(sorted(FILE_EXTENSIONS, key=len
                              re.IGNORECASE)
 
 
+def file_link_problem(ext: str) -> str:
+    """What a link to a file of this type lacks: 'opens an Excel file but its text does not say so…'."""
+    kind = FILE_EXTENSIONS[ext]
+    article = "an" if kind[0] in "AEIOUaeiou" or kind == "RTF" else "a"
+    return f"opens {article} {kind} file but its text does not say so (e.g. add \"({ext.upper()})\")"
+
+
 def file_extension(url: str | None) -> str | None:
     """The file type a URL points at, judged by the path's extension ('pdf', 'docx'...)."""
     if not url:
@@ -169,9 +176,13 @@ def is_placeholder_alt(alt: str) -> bool:
         return False
     if t in _phrase_set("alt_placeholder") or _CAMERA_NAME.match(t):
         return True
-    # "picture 3", "grafik 12": a placeholder word followed by a number.
-    m = re.fullmatch(r"(.+?)[\s_\-]*\d+", t)
+    # "picture 3", "grafik 12": a placeholder word followed by a number (\d is str.isdecimal;
+    # the check first spares the regex, which tries every split, on texts not ending in one).
+    m = _NUMBERED.fullmatch(t) if t[-1].isdecimal() else None
     return bool(m and normalise(m.group(1)) in _phrase_set("alt_placeholder"))
+
+
+_NUMBERED = re.compile(r"(.+?)[\s_\-]*\d+")
 
 
 def alt_problem(alt: str | None, src: str | None = None) -> str | None:

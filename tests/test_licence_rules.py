@@ -66,7 +66,7 @@ def test_missing_fails_for_a_record_without_licence_and_says_where_it_looked():
 
 def test_missing_fails_for_a_page_without_licence_and_no_metadata():
     f = only(check({}, html()), "licence-missing")
-    assert f.outcome == "failed" and "no metadata record was given" in f.message
+    assert f.outcome == "failed" and "No metadata record was given." in f.message and "Looked in no" not in f.message
 
 
 def test_missing_fails_for_moodle_licence_unknown_and_says_so():

@@ -118,6 +118,7 @@ def test_objectives_pass_in_the_ten_languages(text):
 def test_objectives_fail_and_list_what_was_looked_for():
     f = only(check({}, page()), "oer-learning-objectives")
     assert f.outcome == "failed"
+    assert f.message.startswith("A sentence describing learning objectives was not found")
     assert "we looked for" in f.message and "“lernziele”" in f.message and "“μαθησιακοί στόχοι”" in f.message
 
 
