@@ -22,6 +22,7 @@ SEVERITIES = ("severe", "major", "minor")
 SEVERITY_WEIGHT = {"severe": 3.0, "major": 2.0, "minor": 1.0}
 MODES = ("automatic", "heuristic", "manual")
 FORMATS = ("html", "pdf", "pptx", "docx", "media", "metadata")
+WCAG_REMOVED = {"4.1.1"}   # Parsing: obsolete in WCAG 2.2
 REF_KEYS = ("wcag", "act", "pdfua", "matterhorn", "axe", "other")
 REQUIRED = ("id", "title", "annex", "formats", "severity", "mode", "refs", "help", "fix")
 OPTIONAL = ("weight",)
@@ -145,6 +146,8 @@ def _validate(raw: Any, path: Path, annexes: Mapping[str, str]) -> Rule:
     for sc in refs.get("wcag", ()):
         if not WCAG_PATTERN.match(sc):
             raise CatalogueError(path, rid, f"bad WCAG success criterion {sc!r} (like 1.4.3)")
+        if sc in WCAG_REMOVED:
+            raise CatalogueError(path, rid, f"WCAG success criterion {sc} was removed in WCAG 2.2")
     fix = raw["fix"]
     if isinstance(fix, str):
         fix = {"default": fix}

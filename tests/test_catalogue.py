@@ -42,6 +42,7 @@ def test_a_valid_file_loads(tmp_path):
     (("annex: A2.images.1", "annex: A9.nothing"), "annex 'A9.nothing'"),
     (("formats: [html]", "formats: [html, rtf]"), "unknown format(s) rtf"),
     (("wcag: [\"1.1.1\"]", "wcag: [\"1.1\"]"), "bad WCAG success criterion"),
+    (("wcag: [\"1.1.1\"]", "wcag: [\"4.1.1\"]"), "was removed in WCAG 2.2"),
     (("id: good-rule", "id: Good_Rule"), "kebab-case"),
 ])
 def test_bad_rules_name_file_and_rule(tmp_path, change, problem):
