@@ -107,7 +107,9 @@ def check_bytes(data: bytes | None, *, resource: str, name: str = "", media_type
         detected_type = det.media_type
         ctx.media_type = det.media_type
         if det.format is None:
-            facts = ContentFacts("metadata")
+            # content there was, but not in a format we read: the quality checks say cantTell
+            # (content unreadable), not inapplicable as for a metadata-only record
+            facts = ContentFacts("unknown")
             findings.append(unreadable(f"Not a format oerlint can check: {det.why}",
                                        outcome=CANT_TELL))
         else:

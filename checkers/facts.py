@@ -21,7 +21,7 @@ class LicenceClue:
 
 @dataclass
 class ContentFacts:
-    format: str                                       # html, pdf, pptx, docx, media, metadata
+    format: str                                       # html, pdf, pptx, docx, media, metadata, unknown
     text: str = ""                                    # visible text, capped at TEXT_LIMIT
     title: str | None = None
     language: str | None = None

@@ -371,3 +371,14 @@ def test_text_over_the_facts_cap_is_marked_partial():
     assert facts.text_complete
     facts.add_text("word " * 30_000)
     assert not facts.text_complete
+
+
+def test_content_in_no_format_we_read_leaves_the_quality_rules_to_a_reviewer():
+    # Bytes that are no format oerlint reads: there was content, so the manual and text rules
+    # are cantTell (a reviewer must look), not inapplicable as for a record with no content.
+    from checkers.engine import check_bytes
+    result = check_bytes(bytes(range(256)) * 8, resource="x", name="notes.html")
+    outcome = {f.rule: f.outcome for f in result.findings}
+    assert outcome["unreadable"] == "cantTell"
+    assert outcome["oer-peer-reviewed"] == outcome["oer-learning-objectives"] == "cantTell"
+    assert outcome["licence-missing"] == "cantTell"
