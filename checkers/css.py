@@ -28,6 +28,8 @@ UA_ITALIC = frozenset({"i", "em", "cite", "var", "dfn", "address"})
 UA_UNDERLINE = frozenset({"u", "ins"})
 UA_HIDDEN = frozenset({"script", "style", "template", "head", "title", "meta", "link", "noscript",
                        "param", "datalist"})
+# Attributes that can give an element a style of its own (with <font>'s, see _presentational).
+_STYLING_ATTRS = frozenset({"id", "class", "style", "bgcolor", "background", "hidden"})
 _UA_STYLED = UA_BOLD | UA_ITALIC | UA_UNDERLINE | UA_HIDDEN | frozenset(UA_FONT_EM)
 FONT_KEYWORDS_PX = {"xx-small": 9, "x-small": 10, "small": 13, "medium": 16, "large": 18,
                     "x-large": 24, "xx-large": 32, "xxx-large": 48}
@@ -402,9 +404,14 @@ class StyleResolver:
             if el not in cache:
                 up = cache[el.getparent()]
                 tag = el.tag
-                # what nothing can style looks exactly like its parent (_compute's first case)
-                if tag in _UA_STYLED or match_any or tag in by_tag or el.keys():
+                # What nothing can style looks exactly like its parent (what _compute returns for
+                # it): no user-agent style, no rule for its tag, no attribute that styles.
+                if tag in _UA_STYLED or match_any or tag in by_tag:
                     up = compute(el, up)
+                else:
+                    keys = el.keys()
+                    if keys and (tag == "font" or not _STYLING_ATTRS.isdisjoint(keys)):
+                        up = compute(el, up)
                 cache[el] = up
         return cache
 
