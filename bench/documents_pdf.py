@@ -1,7 +1,7 @@
 """PDF checker throughput: PDFs per second for documents of 1 to 20 pages (aim: at least 100/s)
 and peak memory. The corpus is generated with tests/pdf_factory.py: tagged course texts with
-headings, about 2,400 characters of text per page, a figure, a table, a list and a link per page,
-plus untagged copies (one in five). Run: `.venv/bin/python -m bench documents_pdf`.
+headings, about 2,400 characters of text per page (an embedded Type 3 font with a /ToUnicode map),
+a figure, a table, a list and a link per page, plus untagged copies (one in five). Run: `.venv/bin/python -m bench documents_pdf`.
 
 Text is extracted from the first five pages (more while under 10,000 characters) and the last
 two (checkers.pdf_limits.Caps), so pages 6 to n-2 of these dense documents cost only their page

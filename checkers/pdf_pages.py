@@ -68,7 +68,7 @@ class PagesInfo:
     form_pages: set[int] = field(default_factory=set)          # pages whose resources hold forms
     fonts: dict[tuple[int, int], Font] = field(default_factory=dict)   # fonts of the pages, by object
     font_pages: dict[tuple[int, int], int] = field(default_factory=dict)  # font -> first page using it
-    unembedded_pages: set[int] = field(default_factory=set)    # pages whose resources hold such a font
+    unembedded_pages: dict[int, int] = field(default_factory=dict)  # page -> fonts without program
     unembedded_used: dict[str, int] = field(default_factory=dict)  # font painting text -> first page
 
 
@@ -152,7 +152,7 @@ def _read_fonts(fonts: Any, number: int, info: PagesInfo, cap: int) -> None:
             known = info.fonts[objgen] = read_font(font)
             info.font_pages[objgen] = number
         if not known.embedded:
-            info.unembedded_pages.add(number)
+            info.unembedded_pages[number] = info.unembedded_pages.get(number, 0) + 1
 
 
 def _field(widget: Any) -> tuple[Any, str | None, str | None]:
@@ -232,8 +232,9 @@ def read_content(data: bytes, info: PagesInfo, budget: Budget, *, need_images: b
                 number = index + 1
                 info.content.append(_count_objects(page, number, caps.max_page_objects, need_images,
                                                    forms=not same_pages or number in info.form_pages))
-                if info.unembedded_pages and (not same_pages or number in info.unembedded_pages):
-                    for name in _unembedded_text_fonts(page, number, caps.max_page_objects):
+                wanted = info.unembedded_pages.get(number, 0) if same_pages else len(info.fonts)
+                if info.unembedded_pages and wanted:
+                    for name in _unembedded_text_fonts(page, number, caps.max_page_objects, wanted):
                         info.unembedded_used.setdefault(name, number)
                 if wants_text(index, total, info, caps):
                     text = _page_text(page)[: caps.text_chars - info.text_chars]
@@ -336,16 +337,24 @@ def _page_objects(page: Any, number: int, limit: int) -> Iterator[tuple[Any, int
                 pending.append((obj, True, depth + 1))
 
 
-def _unembedded_text_fonts(page: Any, number: int, limit: int) -> set[str]:
+def _unembedded_text_fonts(page: Any, number: int, limit: int, wanted: int) -> set[str]:
     """Names of the fonts without an embedded program that paint text on the page (render
-    modes other than 3 and 7: invisible OCR text needs no font program, PDF/UA-1 7.21.4.1)."""
+    modes other than 3 and 7: invisible OCR text needs no font program, PDF/UA-1 7.21.4.1).
+    The page's resources name `wanted` such fonts: the walk stops once all are found."""
     names: set[str] = set()
+    checked: set[int | None] = set()   # PDFium font handles already judged
     for obj, kind in _page_objects(page, number, limit):
         if (kind == pdfium_raw.FPDF_PAGEOBJ_TEXT
                 and pdfium_raw.FPDFTextObj_GetTextRenderMode(obj) not in INVISIBLE_MODES):
             font = pdfium_raw.FPDFTextObj_GetFont(obj)
+            handle = ctypes.cast(font, ctypes.c_void_p).value
+            if handle in checked:
+                continue
+            checked.add(handle)
             if font and not pdfium_raw.FPDFFont_GetIsEmbedded(font):
                 names.add(_font_name(font))
+                if len(names) >= wanted:
+                    break
     return names
 
 
