@@ -94,7 +94,9 @@ class Page:
         parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
                                   no_network=True)
         try:
-            root = etree.fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+            # Valid UTF-8 without a BOM re-encodes to the very bytes it came from.
+            utf8 = data if self.encoding == "utf-8" else text.encode("utf-8", errors="replace")
+            root = etree.fromstring(utf8, parser=parser)
         except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
             raise PageError(f"no HTML could be read ({exc})") from None
         if root is None:
