@@ -220,7 +220,7 @@ def walk(pdf: pikepdf.Pdf, page_numbers: dict[tuple[int, int], int], budget: Bud
                 budget.check()
             kind_of = type(obj)
             if kind_of is str:
-                target = ref(obj)
+                target = _REF_CACHE.get(obj) or ref(obj)
                 if target is None:
                     break
                 if target in seen:
@@ -260,9 +260,11 @@ def walk(pdf: pikepdf.Pdf, page_numbers: dict[tuple[int, int], int], budget: Bud
             if depth > max_depth:
                 raise CapExceeded("structure depth", f"the structure tree is deeper than "
                                                      f"{max_depth} levels")
-            pg = ref(obj.get("/Pg"))
-            if pg is not None:
-                page = page_numbers.get(pg, page)
+            pg = obj.get("/Pg")
+            if type(pg) is str:  # a reference, its page cached (ref() itself checks the form)
+                pg = _REF_CACHE.get(pg) or ref(pg)
+                if pg is not None:
+                    page = page_numbers.get(pg, page)
             alt, actual_text, lang = obj.get("/Alt"), obj.get("/ActualText"), obj.get("/Lang")
             node = Node(index=len(nodes), type=resolve(struct_type), raw=struct_type, parent=parent,
                         depth=depth, page=page, objgen=objgen or (0, 0), dict=obj,
