@@ -439,11 +439,10 @@ def test_slow_loris_cut_off_by_total_deadline(servers, tmp_path, route):
     url, *_ = servers
     with Fetcher(allowlist=["127.0.0.1"], read_timeout=5, total_timeout=1.0, retry=FAST_RETRY,
                  tmp_dir=tmp_path) as f:
-        started = time.monotonic()
+        # each byte arrives well within the 5 s read timeout: only the total deadline ends it
+        # (unchecked, the server would trickle for over an hour and the test time out)
         with pytest.raises(FetchError, match="total deadline"):
             f.fetch(url + "/" + route)
-        # each byte arrives well within the 5 s read timeout; unchecked this would run for minutes
-        assert time.monotonic() - started < 30
     assert list(tmp_path.iterdir()) == []
 
 
