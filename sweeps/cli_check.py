@@ -1,25 +1,34 @@
 """`oerlint check`, `oerlint rules` and `oerlint explain`: the author-facing commands.
 
 Exit codes: 0 when the check ran, 1 when `--fail-on` is met, 2 on a usage or I/O error (a
-one-line message on stderr, never a traceback).
+one-line message on stderr, never a traceback). An input that cannot be read among others gets a
+result with an `unreadable` finding; the others are still reported, and the exit status is 2.
+
+Format checkers run in the capped worker pool (checkers.isolation), as in sweeps, except HTML:
+starting the pool costs seconds, a page is checked in milliseconds, and the HTML checker (lxml)
+refuses pages over its own size cap. The pool starts with the first non-HTML input.
 """
 from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import sys
 import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, get_args, get_origin, get_type_hints
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import click
 
-from checkers.engine import CheckResult, check_bytes
-from checkers.findings import FAILED
-from harvester.record import ResourceRecord
+from checkers.engine import CheckResult, check_bytes, run_format_checker
+from checkers.findings import CANT_TELL, FAILED, unreadable
+from harvester.record import FileRef, ResourceRecord
 from reports import FORMATS, model, render
 from rules.catalogue import FORMATS as RULE_FORMATS
 from rules.catalogue import SEVERITIES, Catalogue, catalogue
@@ -36,11 +45,16 @@ class UsageOrIOError(click.ClickException):
     exit_code = 2
 
 
+class InputError(Exception):
+    """One input could not be read; the message names it and why (already free of secrets)."""
+
+
 @dataclass(frozen=True)
 class Input:
     resource: str            # what the report calls it: the path or URL as the user typed it
     path: Path | None = None
     url: str | None = None
+    problem: str | None = None   # why it cannot be read, found while expanding the inputs
 
 
 # ---------------------------------------------------------------- inputs
@@ -64,9 +78,9 @@ def _directory_files(directory: Path) -> list[Path]:
         found = [p for p in directory.rglob("*")
                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)]
     except OSError as exc:
-        raise UsageOrIOError(f"{directory}: cannot read the directory ({exc.strerror or exc})") from None
+        raise InputError(f"{directory}: cannot read the directory ({exc.strerror or exc})") from None
     if not found:
-        raise UsageOrIOError(f"{directory}: the directory holds no files to check")
+        raise InputError(f"{directory}: the directory holds no files to check")
     return sorted(found)
 
 
@@ -78,18 +92,81 @@ def expand_inputs(raw: tuple[str, ...]) -> list[Input]:
             out.append(Input(resource=text, url=_check_url(text)))
             continue
         path = Path(text)
-        if path.is_dir():
-            out.extend(Input(resource=str(p), path=p) for p in _directory_files(path))
-        elif path.is_file():
-            out.append(Input(resource=text, path=path))
-        elif path.exists():
-            raise UsageOrIOError(f"{text}: not a regular file or directory")
-        else:
-            raise UsageOrIOError(f"{text}: no such file or directory")
+        try:
+            if path.is_dir():
+                out.extend(Input(resource=str(p), path=p) for p in _directory_files(path))
+            elif path.is_file():
+                out.append(Input(resource=text, path=path))
+            elif path.exists():
+                raise InputError(f"{text}: not a regular file or directory")
+            else:
+                raise InputError(f"{text}: no such file or directory")
+        except InputError as exc:
+            out.append(Input(resource=text, problem=str(exc)))
     return out
 
 
 # ---------------------------------------------------------------- options
+
+DATE_KEYS = frozenset({"created", "modified", "datestamp"})
+# ISO 8601 as repositories write it: a year, a month, a day, or a date and time.
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?")
+_WANTED = {str: "a string", bool: "true or false", int: "a whole number", dict: "a JSON object",
+           FileRef: "a file object (url, name, media_type, ...)"}
+_PLURAL = {str: "strings", FileRef: "file objects"}
+
+
+def _iso_date(text: str) -> bool:
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        if len(text) >= 10:
+            date.fromisoformat(text[:10])   # a real day: no 2024-02-30
+    except ValueError:
+        return False
+    return True
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = ((bool, "true/false"), ((int, float), "a number"), (str, "a string"), (list, "a list"),
+             (dict, "a JSON object"))
+    return next((name for kinds, name in names if isinstance(value, kinds)), type(value).__name__)
+
+
+def _value_problems(key: str, value: Any, wanted: Any) -> list[str]:
+    """What is wrong with `value` for a record field annotated `wanted` (str | None, list[str],
+    list[FileRef], bool, ...), as `key must be ..., not ...` lines."""
+    args = [a for a in get_args(wanted) if a is not type(None)]
+    if type(None) in get_args(wanted):          # optional: null is fine
+        if value is None:
+            return []
+        wanted = args[0]
+    origin = get_origin(wanted) or wanted
+    if origin is list:
+        item = get_args(wanted)[0]
+        if not isinstance(value, list):
+            return [f"{key} must be a list of {_PLURAL[item]}, not {_json_kind(value)}"]
+        return [p for i, v in enumerate(value) for p in _value_problems(f"{key}[{i}]", v, item)]
+    if origin is FileRef:
+        if not isinstance(value, dict):
+            return [f"{key} must be {_WANTED[FileRef]}, not {_json_kind(value)}"]
+        return _record_problems(value, FileRef, f"{key}.")
+    ok = isinstance(value, origin) and not (origin is int and isinstance(value, bool))
+    if ok and key.rsplit(".", 1)[-1] in DATE_KEYS and not _iso_date(value):
+        return [f"{key} must be an ISO 8601 date (2024-05-31 or 2024-05-31T12:00:00Z), not {value[:40]!r}"]
+    return [] if ok else [f"{key} must be {_WANTED.get(origin, origin.__name__)}, not {_json_kind(value)}"]
+
+
+def _record_problems(data: dict[str, Any], cls: type, prefix: str = "") -> list[str]:
+    """Unknown keys and values of the wrong type for the dataclass `cls` (ResourceRecord, FileRef)."""
+    hints = get_type_hints(cls)
+    unknown = sorted(set(data) - set(hints))
+    if unknown:
+        return [f"unknown key(s) {', '.join(prefix + k for k in unknown)} (known: {', '.join(sorted(hints))})"]
+    return [p for key, value in data.items() for p in _value_problems(prefix + key, value, hints[key])]
+
 
 def load_metadata(path: str | None) -> dict[str, Any]:
     """--metadata FILE: one JSON object with ResourceRecord keys, applied to every input."""
@@ -103,11 +180,9 @@ def load_metadata(path: str | None) -> dict[str, Any]:
         raise UsageOrIOError(f"--metadata {path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise UsageOrIOError(f"--metadata {path}: must hold one JSON object with resource record keys")
-    known = {f for f in ResourceRecord.__dataclass_fields__}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise UsageOrIOError(f"--metadata {path}: unknown key(s) {', '.join(unknown)} "
-                             f"(known: {', '.join(sorted(known))})")
+    problems = _record_problems(data, ResourceRecord)
+    if problems:
+        raise UsageOrIOError(f"--metadata {path}: {'; '.join(problems[:5])}")
     values = {"identifier": "cli", "source": "cli", **data}
     try:
         return ResourceRecord.from_dict(values).to_dict()
@@ -153,41 +228,57 @@ def _url_name(url: str) -> str:
     return unquote(urlsplit(url).path.rsplit("/", 1)[-1])
 
 
+def _register_url_secrets(url: str) -> None:
+    """A password or token in a typed URL (user:pass@, ?token=) is masked in every message."""
+    from harvester.fetch import register_secret
+    from harvester.sources import SECRET_KEYS
+    parts = urlsplit(url)
+    register_secret(parts.password)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in SECRET_KEYS:
+            register_secret(value)
+
+
 class _Loader:
     """Reads local files and fetches URLs (one fetcher, opened only if a URL is given)."""
 
     def __init__(self) -> None:
         self._fetcher = None
+        self._lock = threading.Lock()
 
     def load(self, item: Input) -> dict[str, Any]:
+        if item.problem is not None:
+            raise InputError(item.problem)
         if item.url is None:
             try:
                 data = item.path.read_bytes()
             except OSError as exc:
-                raise UsageOrIOError(f"{item.resource}: cannot read the file ({exc.strerror or exc})") from None
+                raise InputError(f"{item.resource}: cannot read the file ({exc.strerror or exc})") from None
             siblings, sibling_data = _siblings(item.path)
             return {"data": data, "name": item.path.name, "media_type": None,
                     "base_url": item.path.resolve().as_uri(), "siblings": siblings,
                     "sibling_data": sibling_data}
-        from harvester.fetch import FetchError
+        from harvester.fetch import FetchError, redact
+        _register_url_secrets(item.url)
         try:
             fetched = self._fetch(item.url)
         except FetchError as exc:
-            raise UsageOrIOError(f"cannot fetch {item.url}: {exc}") from None
+            raise InputError(redact(f"cannot fetch {item.url}: {exc}")) from None
         try:
             data = fetched.read_bytes()
         except OSError as exc:
-            raise UsageOrIOError(f"cannot read the download of {item.url}: {exc}") from None
+            raise InputError(redact(f"cannot read the download of {item.url}: {exc}")) from None
         finally:
             fetched.discard()
         return {"data": data, "name": _url_name(fetched.url or item.url),
                 "media_type": fetched.media_type, "base_url": fetched.url or item.url}
 
     def _fetch(self, url: str):
-        if self._fetcher is None:
-            from harvester.fetch import Fetcher
-            # The user typed this URL, so loopback and private hosts are allowed (not in sweeps).
-            self._fetcher = Fetcher(allow_private=True)
+        with self._lock:   # one fetcher, shared by the checking threads as in sweeps
+            if self._fetcher is None:
+                from harvester.fetch import Fetcher
+                # The user typed this URL, so loopback and private hosts are allowed (not in sweeps).
+                self._fetcher = Fetcher(allow_private=True)
         return self._fetcher.fetch(url)
 
     def close(self) -> None:
@@ -195,25 +286,79 @@ class _Loader:
             self._fetcher.close()
 
 
+class _Runner:
+    """Runs format checkers: HTML here, other formats in the capped worker pool, which starts on
+    the first such file (OERLINT_NO_ISOLATION=1: all here, as in sweeps)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def run(self, fmt: str, data: bytes, ctx: Any):
+        if fmt == "html" or os.environ.get("OERLINT_NO_ISOLATION"):
+            return run_format_checker(fmt, data, ctx)
+        with self._lock:
+            if self._pool is None:
+                from checkers.isolation import WorkerPool
+                self._pool = WorkerPool(self.size, preload=("checkers.engine",))
+        try:
+            return self._pool.run(fmt, data, ctx)
+        except RuntimeError as exc:   # no worker process could start (no pids, a daemon parent)
+            raise UsageOrIOError(str(exc)) from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
+def unreadable_result(item: Input, reason: str) -> CheckResult:
+    """The result of an input that could not be read: one `unreadable` finding, nothing else
+    (not checked, so cantTell)."""
+    from rules.scoring import compute_scores
+    findings = [unreadable(reason, outcome=CANT_TELL)]
+    cat = catalogue()
+    return CheckResult(resource=item.resource, media_type="application/octet-stream",
+                       checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       ruleset_version=cat.version, findings=findings, scores=compute_scores(findings, cat))
+
+
 def run_checks(inputs: list[Input], metadata: dict[str, Any], policy: str,
-               options: dict[str, Any] | None = None) -> list[CheckResult]:
+               options: dict[str, Any] | None = None) -> tuple[list[CheckResult], list[str]]:
+    """The results in input order, and the problems of the inputs that could not be read.
+
+    Inputs are checked by as many threads as the pool has processes: min(inputs, cores)."""
     from tqdm import tqdm
 
     loader = _Loader()
-    results = []
+    size = max(1, min(len(inputs), os.cpu_count() or 1))
+    runner = _Runner(size)
+    threads = ThreadPoolExecutor(size, thread_name_prefix="check")
+
+    def check_one(item: Input) -> tuple[CheckResult, str | None]:
+        try:
+            loaded = loader.load(item)
+        except InputError as exc:
+            return unreadable_result(item, str(exc)), str(exc)
+        return check_bytes(loaded["data"], resource=item.resource, name=loaded["name"],
+                           media_type=loaded["media_type"], metadata=dict(metadata),
+                           base_url=loaded["base_url"], policy=policy,
+                           siblings=loaded.get("siblings", ()), sibling_data=loaded.get("sibling_data"),
+                           options=options, runner=runner.run), None
+
+    results, problems = [], []
     try:
-        with tqdm(inputs, file=sys.stderr, unit="file", disable=len(inputs) < PROGRESS_FROM,
+        with tqdm(total=len(inputs), file=sys.stderr, unit="file", disable=len(inputs) < PROGRESS_FROM,
                   leave=False) as bar:
-            for item in bar:
-                loaded = loader.load(item)
-                results.append(check_bytes(loaded["data"], resource=item.resource, name=loaded["name"],
-                                           media_type=loaded["media_type"], metadata=dict(metadata),
-                                           base_url=loaded["base_url"], policy=policy,
-                                           siblings=loaded.get("siblings", ()),
-                                           sibling_data=loaded.get("sibling_data"), options=options))
+            for result, problem in threads.map(check_one, inputs):
+                results.append(result)
+                problems += [problem] if problem else []
+                bar.update()
     finally:
+        threads.shutdown(cancel_futures=True)   # Ctrl-C: no new input starts
+        runner.close()
         loader.close()
-    return results
+    return results, problems
 
 
 def fail_on_met(results: list[CheckResult], threshold: str | None) -> bool:
@@ -244,12 +389,15 @@ def check(inputs: tuple[str, ...], fmt: str, metadata_file: str | None, policy: 
           output: str | None, fail_on: str | None, show_passed: bool, browser: bool) -> None:
     """Check files, directories (every file in them) and http(s) pages; print a report.
 
-    Exit status: 0 when the check ran, 1 when --fail-on is met, 2 on a usage or I/O error.
+    Exit status: 0 when the check ran, 1 when --fail-on is met, 2 on a usage or I/O error
+    (an input that could not be read; the others are still reported).
     """
     items = expand_inputs(inputs)
     metadata = load_metadata(metadata_file)
     policy = resolve_policy(policy)
-    results = run_checks(items, metadata, policy, {"browser": True} if browser else None)
+    results, problems = run_checks(items, metadata, policy, {"browser": True} if browser else None)
+    if len(items) == 1 and problems:   # nothing else to report: the one-line error alone
+        raise UsageOrIOError(problems[0])
     many = len(inputs) > 1 or len(items) > 1
     color = fmt == "text" and output is None and sys.stdout.isatty()
     report = render(results, fmt, many=many, color=color, show_passed=show_passed)
@@ -260,6 +408,10 @@ def check(inputs: tuple[str, ...], fmt: str, metadata_file: str | None, policy: 
             raise UsageOrIOError(f"--output {output}: cannot write ({exc.strerror or exc})") from None
     else:
         click.echo(report, nl=False, color=color)
+    for problem in problems:   # also in the report; here for whoever reads only the terminal
+        click.echo(f"Error: {problem}", err=True)
+    if problems:
+        sys.exit(2)
     if fail_on_met(results, fail_on):
         sys.exit(1)
 

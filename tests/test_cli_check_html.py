@@ -62,7 +62,8 @@ def test_sarif_region_points_at_the_line(page):
 
 
 def test_relative_links_of_a_local_page_resolve_against_its_folder(page):
-    [result] = run_checks([Input(resource=str(page), path=page)], {}, "platform")
+    [result], problems = run_checks([Input(resource=str(page), path=page)], {}, "platform")
+    assert problems == []
     assert (page.parent / "notes.pdf").as_uri() in result.facts.links
 
 
@@ -97,7 +98,8 @@ def site():
 
 def test_relative_links_of_a_fetched_page_resolve_against_the_final_url(site):
     url = f"{site}/moved"
-    [result] = run_checks([Input(resource=url, url=url)], {}, "platform")
+    [result], problems = run_checks([Input(resource=url, url=url)], {}, "platform")
+    assert problems == []
     assert result.resource == url and result.media_type == "text/html"
     assert f"{site}/course/notes.pdf" in result.facts.links  # after the redirect, not /notes.pdf
     res = run("check", url, "--format", "json")
