@@ -99,6 +99,17 @@ def test_no_isolation_runs_every_checker_here(files, pools, monkeypatch):
     assert pools == []
 
 
+def test_a_pool_that_cannot_start_is_one_line(files, monkeypatch):
+    class NoProcesses(isolation.WorkerPool):
+        def _acquire(self):
+            raise RuntimeError("cannot start checker worker processes (no more pids); "
+                               "set OERLINT_NO_ISOLATION=1 to run checkers in-process")
+
+    monkeypatch.setattr(isolation, "WorkerPool", NoProcesses)
+    err = one_line_error(run("check", files[0]), "cannot start checker worker processes", "OERLINT_NO_ISOLATION=1")
+    assert err.count("\n") == 0
+
+
 # ------------------------------------------------------------------ inputs that cannot be read
 
 def test_a_missing_file_among_others_is_reported_and_exits_2(page, tmp_path):
