@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from checkers.oer_common import as_list
+from rules import yamlfile
 
 TABLE_FILE = Path(__file__).with_name("licence_table.yaml")
 ELEMENT_ORDER = ("by", "nc", "nd", "sa")
@@ -33,7 +32,7 @@ SHORT_VALUE = 120  # a value this short may be a bare licence name ("Namensnennu
 
 @functools.cache
 def table() -> dict[str, Any]:
-    return yaml.safe_load(TABLE_FILE.read_text(encoding="utf-8"))
+    return yamlfile.load(TABLE_FILE.read_text(encoding="utf-8"))
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from checkers.licence_detect import LicenceMatch, spdx_id
+from rules import yamlfile
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "rules" / "policies"
 DEFAULT_POLICY = "platform"
@@ -110,7 +111,7 @@ def _parse_file(path: str, mtime_ns: int) -> Policy:
     """Parsed once per version of the file (the modification time is part of the key)."""
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yamlfile.load(p.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"cannot read policy file {p}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:

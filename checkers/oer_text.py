@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable
 
-import yaml
+from rules import yamlfile
 
 LEXICON_FILE = Path(__file__).with_name("oer_lexicon.yaml")
 
@@ -28,7 +28,7 @@ _NUMBERED = re.compile(r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]")
 
 @functools.cache
 def lexicon() -> dict[str, list[str]]:
-    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return yamlfile.load(LEXICON_FILE.read_text(encoding="utf-8"))
 
 
 def fold(text: str | None) -> str:

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
+from rules import yamlfile
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 ALT_MAX = 125  # characters; Brickfield's img_alt_is_too_long and common screen-reader guidance
@@ -31,7 +31,7 @@ FILE_EXTENSIONS = {
 
 @functools.cache
 def lexicon() -> dict[str, list[str]]:
-    return yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    return yamlfile.load(LEXICON_FILE.read_text(encoding="utf-8"))
 
 
 _SPACES = re.compile(r"[\s\u00a0]+")

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from rules import yamlfile
+
 DEFAULT_PATH = "sources.yaml"
 ENV_PATH = "OERLINT_SOURCES"
 KINDS = ("oai", "moodle")
@@ -89,7 +91,7 @@ def load_sources(path: str | os.PathLike | None = None) -> list[Source]:
     except OSError as exc:
         raise SourcesError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.load(text)
     except yaml.YAMLError as exc:
         raise SourcesError(str(path), [f"not valid YAML: {exc}"]) from None
     return parse_sources(data, str(path))

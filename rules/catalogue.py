@@ -15,6 +15,8 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from rules import yamlfile
+
 RULES_DIR = Path(__file__).resolve().parent
 ANNEX_FILE = RULES_DIR / "annexes.yaml"
 
@@ -169,7 +171,7 @@ def _validate(raw: Any, path: Path, annexes: Mapping[str, str]) -> Rule:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yamlfile.load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueError(path, None, f"not valid YAML: {exc}") from None
 

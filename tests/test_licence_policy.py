@@ -76,8 +76,8 @@ def test_unknown_names_and_missing_files(tmp_path):
 def test_a_policy_is_read_once_per_version_of_its_file(tmp_path, monkeypatch):
     from checkers import licence_policy
     reads = []
-    real = licence_policy.yaml.safe_load
-    monkeypatch.setattr(licence_policy.yaml, "safe_load", lambda text: reads.append(text) or real(text))
+    real = licence_policy.yamlfile.load
+    monkeypatch.setattr(licence_policy.yamlfile, "load", lambda text: reads.append(text) or real(text))
     path = tmp_path / "mine.yaml"
     path.write_text("name: first\nrecommended: [CC-BY-4.0]\n")
     assert [load_policy(path).name for _ in range(50)] == ["first"] * 50
