@@ -2,11 +2,11 @@
 (text, title, authors, licence, dates) the licence and Annex 3 checks read.
 
 Every rule in rules/pdf.yaml names its ISO 14289-1 clause and Matterhorn Protocol checkpoint.
-When a document has no structure tree, `pdf-not-tagged` fails and no structure rule ever passes:
-rules about content a page visibly holds (figures when a page draws images, headings in a long
-document, tables, lists, link tags and tab order when there are annotations) say cantTell; rules
-that judge only properties of existing tags (heading order, H/Hn mixing, TH scope, formulas, role
-map) are inapplicable.
+When a document has no structure tree, `pdf-not-tagged` fails and no structure rule ever passes.
+What an untagged file certainly lacks fails: images the pages draw have no alternative text, and a
+long document has no headings a screen reader can use. What it may or may not hold (tables, lists,
+link tags and tab order when there are annotations) is cantTell; rules that judge only properties
+of existing tags (heading order, H/Hn mixing, TH scope, formulas, role map) are inapplicable.
 
 Untrusted input: every walk is bounded (checkers.pdf_limits.Caps); a file that breaks a cap, is
 damaged beyond repair or needs a password ends as one `unreadable` finding. Nothing raises.
@@ -121,7 +121,7 @@ def _check(data: bytes, facts: ContentFacts, caps: Caps) -> list[Finding]:
         if structured:
             tags.check_tree(tree, rec, long_document=long_document, size=size_text)
         else:
-            _untagged_structure_rules(rec, pages, long_document)
+            _untagged_structure_rules(rec, pages, long_document, size_text)
         # One ParentTree read serves every annotation rule; None: untagged, nothing is owned.
         owners = annots.annotation_owners(pdf, tree, pages.annotations, budget) if structured else None
         _check_links(rec, pages, owners)
@@ -304,20 +304,31 @@ def _check_scanned(rec: Recorder, pages: PagesInfo) -> None:
                        "nothing to read", evidence=f"page {page.number}: {page.images} image(s), "
                        f"no text", page=page.number)
     if ocr_pages:
-        listed = ", ".join(map(str, ocr_pages[:20])) + (" …" if len(ocr_pages) > 20 else "")
         rec.cant_tell(OCR, "Text on these pages comes from OCR (invisible text over a scanned "
                       "image): check that it matches the page", evidence=f"OCR text layer on "
-                      f"page(s) {listed}", page=ocr_pages[0])
+                      f"page(s) {_listed(ocr_pages)}", page=ocr_pages[0])
 
 
-def _untagged_structure_rules(rec: Recorder, pages: PagesInfo, long_document: bool) -> None:
+def _listed(numbers: list[int], limit: int = 20) -> str:
+    return ", ".join(map(str, numbers[:limit])) + (" …" if len(numbers) > limit else "")
+
+
+def _untagged_structure_rules(rec: Recorder, pages: PagesInfo, long_document: bool, size: str) -> None:
+    """Alternative text and headings live only in tags (PDF/UA-1 7.3, 7.4): an untagged file that
+    draws images, or is long, certainly lacks them. Tables and lists it may or may not hold."""
     why = "The document is not tagged, so {} cannot be checked (see pdf-not-tagged)"
     for rid in tags.TREE_RULES:
         rec.evaluate(rid)
-    if any(c.images for c in pages.content):
-        rec.cant_tell(tags.FIGURE, why.format("the text alternatives of its images"))
+    # Pages, not images: the page walk stops counting at a page's first image once it has seen
+    # visible text (pdf_pages._count_objects), so only "draws images or not" is exact per page.
+    image_pages = [c.number for c in pages.content if c.images]
+    if image_pages:
+        rec.failed(tags.FIGURE, f"The PDF is not tagged, so its images (on {len(image_pages)} of "
+                   f"{pages.count} pages) have no alternative text", evidence=f"no structure elements; "
+                   f"images drawn on page(s) {_listed(image_pages)}", page=image_pages[0])
     if long_document:
-        rec.cant_tell(tags.HEADINGS_MISSING, why.format("its headings"))
+        rec.failed(tags.HEADINGS_MISSING, f"The PDF is not tagged, so this {size} document has no "
+                   f"headings a screen reader can use", evidence=f"{size}, no structure elements")
     rec.cant_tell(tags.TABLE_HEADERS, why.format("the headers of any tables"))
     rec.cant_tell(tags.TABLE_STRUCTURE, why.format("the structure of any tables"))
     rec.cant_tell(tags.LIST_STRUCTURE, why.format("the structure of any lists"))
