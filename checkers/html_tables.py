@@ -229,6 +229,10 @@ class _TableModel:
         for lists, axis in ((self.in_row, 0), (self.in_col, 1)):
             for key, found in lists.items():   # nearest the table's start first
                 lists[key] = deque(sorted(found, key=lambda hd: box[hd][axis]) if len(found) > 1 else found)
+        # where each row's (column's) first header starts: the queues above empty as headers
+        # become known, a full answer (known empty) still needs to see every header
+        self.row_start = {r: box[line[0]][0] for r, line in self.in_row.items()}
+        self.col_start = {c: box[line[0]][1] for c, line in self.in_col.items()}
         self.groups = [c for c, kind in self.kind.items() if kind in ("rowgroup", "colgroup")]
 
     def _kind(self, cell, x, y, w, h, data_rows, data_cols) -> str:
@@ -258,17 +262,11 @@ class _TableModel:
         x, y, w, h = box[cell]
         found: set = set()
         for row in range(y, y + h):
-            line = self.in_row.get(row)
-            # is a header of this row not yet known to head anything left of the cell?
-            while line and line[0] in known:
-                line.popleft()
-            if line and box[line[0]][0] < x:
+            # is a header of this row (not yet known to head anything) left of the cell?
+            if self._pending(self.in_row.get(row), self.row_start.get(row), known, 0, x):
                 self._scan(cell, x, row, -1, 0, found)
         for col in range(x, x + w):
-            line = self.in_col.get(col)
-            while line and line[0] in known:
-                line.popleft()
-            if line and box[line[0]][1] < y:
+            if self._pending(self.in_col.get(col), self.col_start.get(col), known, 1, y):
                 self._scan(cell, col, y, 0, -1, found)
         for header in self.groups:
             kind = self.kind[header]
@@ -276,6 +274,13 @@ class _TableModel:
             if (kind == "rowgroup" and hy <= y and hx < x) or (kind == "colgroup" and hx <= x and hy < y):
                 found.add(header)
         return found
+
+    def _pending(self, line: deque | None, start: int | None, known: set, axis: int, limit: int) -> bool:
+        if not known:
+            return start is not None and start < limit
+        while line and line[0] in known:
+            line.popleft()
+        return bool(line) and self.box[line[0]][axis] < limit
 
     def _scan(self, principal, x: int, y: int, dx: int, dy: int, found: set) -> None:
         grid, header_of, box, kind_of = self.grid, self.header_of, self.box, self.kind

@@ -124,3 +124,11 @@ def test_column_header_over_row_headers_is_assigned():
     body = ("<table><tr><th>Day</th><th>Morning</th></tr><tr><th>Mon</th><td>8-12</td></tr>"
             "<tr><th>Tue</th><td>9-12</td></tr></table>")
     assert outcomes(page(body), "table-header-assigned") == ["passed"] * 4
+
+
+def test_header_heading_a_data_cell_after_others_are_known_makes_the_table_applicable():
+    # "Load" heads the whole first column: the scans that skip headers already known to head a
+    # cell must still find it for "Beam", the first non-empty data cell it heads.
+    body = ('<table><tr><th>Load</th></tr><tr><td></td><td>x</td></tr><tr><td colspan="2"></td></tr>'
+            '<tr><td>Beam</td><td role="columnheader"></td><th>Span</th><td></td></tr></table>')
+    assert outcomes(page(body), "table-header-assigned") == ["passed", "passed"]
