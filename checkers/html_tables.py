@@ -153,14 +153,49 @@ def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, hea
     another header cell*), by the HTML table model's header assignment: a cell's headers
     attribute when it has one, else the row and column headers found scanning left and up.
     Inapplicable to one-row tables and to tables whose headers head no non-empty data cell."""
-    grid = _grid(row_cells, spans)
-    positions: dict[object, list[tuple[int, int]]] = {}
-    for pos, cell in grid.items():
-        positions.setdefault(cell, []).append(pos)
-    _scopes(page, positions, headers, {i for c in naming for i in c.get("headers").split()})
-    targets = [h for h in headers if h in positions and not page.hidden(h) and not _empty(page, h)]
+    simple = not spans and not naming and \
+        len(cells) * (len(row_cells) + max(map(len, row_cells), default=0)) <= _TableModel.MAX_STEPS
+    if simple:  # every cell fills one slot: its position is its row and its index in the row
+        spots = [(r, c) for r, rc in enumerate(row_cells) for c, cell in enumerate(rc) if header_of[cell]]
+        positions = None
+    else:
+        grid = _grid(row_cells, spans)
+        positions: dict[object, list[tuple[int, int]]] = {}
+        for pos, cell in grid.items():
+            positions.setdefault(cell, []).append(pos)
+        spots = [spot for cell in headers for spot in positions.get(cell, ())]
+    _scopes(page, spots, headers, {i for c in naming for i in c.get("headers").split()})
+    targets = [h for h in headers if (simple or h in positions) and not page.hidden(h) and not _empty(page, h)]
     if not targets or len(row_cells) < 2:
         return
+    found = _simple_assignment(page, row_cells, header_of) if simple else None
+    if found is not None:
+        assigned, heads_data = found
+        exhausted = False
+    else:
+        if positions is None:
+            grid = _grid(row_cells, spans)
+            positions = {cell: [pos] for pos, cell in grid.items()}
+        assigned, heads_data, exhausted = _model_assignment(page, grid, positions, cells, header_of,
+                                                            ided, naming, targets)
+    if not heads_data and not exhausted:
+        return
+    for header in targets:
+        if header in assigned:
+            page.report("table-header-assigned", True, "")
+        elif exhausted:
+            page.report("table-header-assigned", None,
+                        "The table is too large to work out which cells this header heads", header)
+        else:
+            page.report("table-header-assigned", False,
+                        "Header cell heads no cell: no cell in its row or column (or naming it in a "
+                        "headers attribute) belongs to it", header)
+
+
+def _model_assignment(page: Page, grid: dict, positions: dict, cells: list, header_of: dict,
+                      ided: list, naming: list, targets: list) -> tuple[set, bool, bool]:
+    """The header cells assigned to some cell, whether one heads a non-empty data cell, and
+    whether the scan gave up, by the full HTML table model."""
     model = _TableModel(grid, positions, header_of, ided, naming)
     assigned: set = set()
     remaining = set(targets)
@@ -175,18 +210,50 @@ def _assigned(page: Page, row_cells: list[list], headers: list, cells: list, hea
         heads_data = heads_data or (probe and bool(found))
         if heads_data and not remaining:
             break
-    if not heads_data and not model.exhausted:
-        return
-    for header in targets:
-        if header in assigned:
-            page.report("table-header-assigned", True, "")
-        elif model.exhausted:
-            page.report("table-header-assigned", None,
-                        "The table is too large to work out which cells this header heads", header)
-        else:
-            page.report("table-header-assigned", False,
-                        "Header cell heads no cell: no cell in its row or column (or naming it in a "
-                        "headers attribute) belongs to it", header)
+    return assigned, heads_data, model.exhausted
+
+
+_ACROSS, _DOWN = frozenset({"row", "auto"}), frozenset({"col", "auto"})
+
+
+def _simple_assignment(page: Page, row_cells: list[list], header_of: dict) -> tuple[set, bool] | None:
+    """What _model_assignment finds, for a table whose cells each fill one slot and that has no
+    headers attributes, worked out line by line; None when a header heads a row or column group
+    (the full model handles those). Scanning left (or up) from a cell, the model takes the
+    nearest block of adjacent header cells and nothing beyond it, since every header past a data
+    cell is behind that block; a header cell takes the rest of its own block."""
+    data_rows, data_cols = set(), set()
+    for r, rc in enumerate(row_cells):
+        for c, cell in enumerate(rc):
+            if not header_of[cell]:
+                data_rows.add(r)
+                data_cols.add(c)
+    kinds = {}
+    for r, rc in enumerate(row_cells):
+        for c, cell in enumerate(rc):
+            if header_of[cell]:
+                kind = kinds[cell] = _kind(cell, c, r, 1, 1, data_rows, data_cols)
+                if kind in ("rowgroup", "colgroup"):
+                    return None
+    assigned: set = set()
+    headed: list = []   # data cells with a header
+    lines = [(rc, _ACROSS) for rc in row_cells]
+    lines += [([rc[c] for rc in row_cells if len(rc) > c], _DOWN) for c in range(max(map(len, row_cells)))]
+    for line, accept in lines:
+        run: list = []     # the block of header cells just before the current cell
+        last: list = []    # the nearest block of header cells before the current cell
+        for cell in line:
+            if header_of[cell]:
+                assigned.update(h for h in run if kinds[h] in accept)
+                run.append(cell)
+                last = run
+            else:
+                heads = [h for h in last if kinds[h] in accept]
+                if heads:
+                    assigned.update(heads)
+                    headed.append(cell)
+                run = []
+    return assigned, any(not _empty(page, cell) for cell in headed)
 
 
 class _TableModel:
@@ -221,7 +288,7 @@ class _TableModel:
         self.in_col: dict[int, list] = {}
         for cell, (x, y, w, h) in box.items():
             if header_of[cell]:
-                self.kind[cell] = self._kind(cell, x, y, w, h, data_rows, data_cols)
+                self.kind[cell] = _kind(cell, x, y, w, h, data_rows, data_cols)
                 for r in range(y, y + h):
                     self.in_row.setdefault(r, []).append(cell)
                 for c in range(x, x + w):
@@ -234,23 +301,6 @@ class _TableModel:
         self.row_start = {r: box[line[0]][0] for r, line in self.in_row.items()}
         self.col_start = {c: box[line[0]][1] for c, line in self.in_col.items()}
         self.groups = [c for c, kind in self.kind.items() if kind in ("rowgroup", "colgroup")]
-
-    def _kind(self, cell, x, y, w, h, data_rows, data_cols) -> str:
-        role = (cell.get("role") or "").strip().lower()
-        if role == "columnheader":
-            return "col"
-        if role == "rowheader":
-            return "row"
-        scope = (cell.get("scope") or "").strip().lower()
-        if scope in SCOPES:
-            return scope
-        if not any(r in data_rows for r in range(y, y + h)):
-            return "col"
-        if not any(c in data_cols for c in range(x, x + w)):
-            return "row"
-        # Data cells both in its row and its column: neither, per the HTML spec, but browsers
-        # give it a header role anyway (ACT d0f69e, background): the scans accept it as either.
-        return "auto"
 
     def headers_of(self, cell, known: set) -> set:
         """The header cells of `cell`; scans that could only find headers already in `known`
@@ -319,11 +369,29 @@ class _TableModel:
         self.steps = steps
 
 
-def _scopes(page: Page, positions: dict, headers: list, named: set) -> None:
+def _kind(cell, x, y, w, h, data_rows, data_cols) -> str:
+    role = (cell.get("role") or "").strip().lower()
+    if role == "columnheader":
+        return "col"
+    if role == "rowheader":
+        return "row"
+    scope = (cell.get("scope") or "").strip().lower()
+    if scope in SCOPES:
+        return scope
+    if not any(r in data_rows for r in range(y, y + h)):
+        return "col"
+    if not any(c in data_cols for c in range(x, x + w)):
+        return "row"
+    # Data cells both in its row and its column: neither, per the HTML spec, but browsers
+    # give it a header role anyway (ACT d0f69e, background): the scans accept it as either.
+    return "auto"
+
+
+def _scopes(page: Page, spots: list[tuple[int, int]], headers: list, named: set) -> None:
     """Brickfield table_th_should_have_scope, WCAG technique H63: where a table has column headers
     (in its first row) and row headers (in its first column below that), each <th> says which
-    it is with scope, or data cells name it in their headers attribute."""
-    spots = [spot for cell in headers for spot in positions.get(cell, ())]
+    it is with scope, or data cells name it in their headers attribute. `spots`: the (row,
+    column) slots the table's header cells fill."""
     column_headers = any(r == 0 and c > 0 for r, c in spots)   # the corner cell counts for neither
     row_headers = any(r > 0 and c == 0 for r, c in spots)
     if not (column_headers and row_headers):
