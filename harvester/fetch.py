@@ -12,7 +12,12 @@ Rules it enforces (see README "Safe fetcher"):
   between request starts, shared by all threads using this fetcher;
 - the shared RetryPolicy on 429/5xx, connection errors and timeouts, honouring Retry-After;
 - `secret_params` (a Moodle token) go into the request only, only to the origin they were given
-  for, and are scrubbed from every URL, message and log line (`redact`).
+  for, and are scrubbed from every URL, message and log line (`redact`);
+- temporary files live in this process's folder (harvester/tmpdirs.py), emptied by a later
+  process if this one is killed.
+
+`Fetcher.request` is the same machinery for one attempt held in memory, with its own size cap, for
+a caller with its own retry policy: the OAI-PMH harvester sends every protocol request through it.
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsp
 from urllib3 import BaseHTTPResponse, PoolManager, Retry, Timeout
 from urllib3 import exceptions as u3err
 
+from harvester import tmpdirs
 from harvester.netguard import AddressGuard, AddressRefused, Watchdog, guarded_pool_manager
 from harvester.retry import RetryPolicy, is_retryable_status
 
@@ -39,6 +45,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 DRAIN_MAX = 64 * 1024   # an unwanted body up to this size is read so the connection can be reused
 NO_RETRY = Retry(total=False)   # retries are ours (RetryPolicy); one object, not one per request
+TMP_PREFIX = tmpdirs.PREFIX
 
 # --- Redaction ------------------------------------------------------------------------------------
 
@@ -102,6 +109,19 @@ class TooLarge(FetchError):
     """The body is larger than the fetcher's `max_bytes`."""
 
 
+class Transient(FetchError):
+    """One attempt failed in a way a retry may mend: connection, timeout, 429/5xx."""
+
+    def __init__(self, reason: str, retry_after: str | None = None):
+        super().__init__(reason)
+        self.reason = str(self)
+        self.retry_after = retry_after
+
+
+class DeadlineExceeded(FetchError):
+    """The total deadline passed (a server trickling bytes, or retries that took too long)."""
+
+
 @dataclass
 class FetchResult:
     url: str                 # final URL after redirects (token-free)
@@ -122,13 +142,25 @@ class FetchResult:
             self.path.unlink(missing_ok=True)
 
 
-class _Retry(Exception):
-    """One attempt failed in a way the retry policy covers."""
+@dataclass
+class Reply:
+    """A whole answer held in memory (`Fetcher.request`): shaped like the requests.Response that
+    sickle's OAIResponse reads (`content`, `text`, `status_code`)."""
+    url: str
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
 
-    def __init__(self, reason: str, retry_after: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
+    @property
+    def text(self) -> str:
+        for param in (self.headers.get("Content-Type") or "").split(";")[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "charset" and value:
+                try:
+                    return self.content.decode(value.strip('" '), errors="replace")
+                except LookupError:
+                    break
+        return self.content.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -192,7 +224,7 @@ class Fetcher:
         self.per_host_concurrency = max(1, per_host_concurrency)
         self.min_delay = max(0.0, min_delay)
         self.user_agent = user_agent
-        self.tmp_dir = Path(tmp_dir) if tmp_dir else None
+        self.tmp_dir = Path(tmp_dir) if tmp_dir else None   # default: this process's folder (tmpdirs)
         self.retries = 0            # retries done so far, for harvest statistics
         self._hosts: dict[str, _HostState] = {}
         self._lock = threading.Lock()
@@ -223,29 +255,61 @@ class Fetcher:
         secrets = dict(secret_params or {})
         for value in secrets.values():
             register_secret(value)
-        current = _checked_url(strip_params(url, secrets))
-        origin = _origin(current)
+        origin = _origin(strip_params(url, secrets))
         method = "GET" if form is None else "POST"
-        headers = {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate", "Accept": accept or "*/*"}
+        headers = self._headers(accept)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         deadline = time.monotonic() + self.total_timeout
         with Watchdog(deadline) as watchdog:
-            for _hop in range(self.max_redirects + 1):
-                hop_secrets = secrets if _origin(current) == origin else {}
-                reply = self._hop(method, current, headers, hop_secrets, form, deadline, watchdog)
-                if isinstance(reply, FetchResult):
-                    return reply
-                status, location = reply
-                nxt = _checked_url(strip_params(urljoin(current, location), secrets))
-                if method == "POST" and status not in (307, 308):
-                    raise FetchError(f"{current} answered a POST with a redirect ({status}) to {nxt}; "
-                                     f"configure the final address instead")
-                log.debug("redirect %s -> %s", current, nxt)
-                current = nxt
-            raise FetchError(f"too many redirects (more than {self.max_redirects}) from {url}")
+            return self._follow(url, method, secrets, lambda current: self._hop(
+                method, current, headers, secrets if _origin(current) == origin else {}, form, deadline,
+                watchdog))
+
+    def request(self, url: str, *, params: Mapping[str, str] | None = None, max_bytes: int | None = None,
+                accept: str | None = None) -> Reply:
+        """One GET held in memory, for callers with their own retry policy (the OAI harvester).
+
+        The same guard, politeness, redirect checks and timeouts as `fetch`, with the total
+        deadline for this one attempt; the body is read whatever the status, up to `max_bytes`
+        (default the fetcher's cap). Raises Transient (retry may help: connection failures,
+        timeouts, an interrupted body), DeadlineExceeded, BlockedAddress, TooLarge or FetchError.
+        """
+        if params:
+            url += ("&" if urlsplit(url).query else "?") + urlencode(params)
+        headers = self._headers(accept)
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        deadline = time.monotonic() + self.total_timeout
+        with Watchdog(deadline) as watchdog:
+            try:
+                return self._follow(url, "GET", {}, lambda current: self._read(current, headers, cap, deadline,
+                                                                               watchdog))
+            except Transient:
+                if watchdog.expired:   # the cut socket shows as a connection error
+                    raise self._deadline_error(url) from None
+                raise
+
+    def _headers(self, accept: str | None) -> dict[str, str]:
+        return {"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate", "Accept": accept or "*/*"}
+
+    def _follow(self, url: str, method: str, secrets: Mapping[str, str], hop):
+        """Call `hop(url)` for `url` and each redirect it answers (a (status, Location) pair),
+        each target checked again, at most `max_redirects`; return the first other answer."""
+        current = _checked_url(strip_params(url, secrets))
+        for _hop in range(self.max_redirects + 1):
+            reply = hop(current)
+            if not isinstance(reply, tuple):
+                return reply
+            status, location = reply
+            nxt = _checked_url(strip_params(urljoin(current, location), secrets))
+            if method == "POST" and status not in (307, 308):
+                raise FetchError(f"{current} answered a POST with a redirect ({status}) to {nxt}; "
+                                 f"configure the final address instead")
+            log.debug("redirect %s -> %s", current, nxt)
+            current = nxt
+        raise FetchError(f"too many redirects (more than {self.max_redirects}) from {url}")
 
     # --- one hop, with retries ---
 
@@ -259,15 +323,15 @@ class Fetcher:
                 try:
                     return self._exchange(state.pool, method, url, headers, secrets, form, deadline,
                                           watchdog)
-                except _Retry as failure:
+                except Transient as failure:
                     if watchdog.expired:
                         raise self._deadline_error(url) from None
                     if attempt == attempts:
                         raise FetchError(f"{failure.reason} for {url} after {attempts} attempts") from None
                     wait = self.retry.delay(attempt, failure.retry_after)
                     if time.monotonic() + wait > deadline:
-                        raise FetchError(f"{failure.reason} for {url}; the next retry (in {wait:.0f} s) "
-                                         f"would pass the {self.total_timeout:.0f} s deadline") from None
+                        raise DeadlineExceeded(f"{failure.reason} for {url}; the next retry (in {wait:.0f} s) "
+                                               f"would pass the {self.total_timeout:.0f} s deadline") from None
                     with self._lock:
                         self.retries += 1
                     log.info("%s", redact(f"retrying {url} in {wait:.1f} s ({failure.reason})"))
@@ -275,8 +339,6 @@ class Fetcher:
         raise FetchError(f"no attempt made for {url}")
 
     def _exchange(self, pool, method, url, headers, secrets, form, deadline, watchdog):
-        remaining = max(0.001, deadline - time.monotonic())
-        timeout = Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
         target, body, headers = url, None, dict(headers)
         if method == "POST":
             items = list(form.items()) if isinstance(form, Mapping) else list(form)
@@ -284,26 +346,13 @@ class Fetcher:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif secrets:
             target += ("&" if urlsplit(url).query else "?") + urlencode(secrets)
-        try:
-            resp = pool.urlopen(method, target, body=body, headers=headers, timeout=timeout, retries=NO_RETRY,
-                                redirect=False, preload_content=False, decode_content=True)
-        except AddressRefused as exc:
-            raise BlockedAddress(f"{exc} (URL {url})") from None
-        except u3err.SSLError as exc:      # a bad certificate does not heal on retry
-            raise FetchError(f"TLS failure for {url}: {_short(exc)}") from None
-        except (u3err.NewConnectionError, u3err.TimeoutError, u3err.ProtocolError) as exc:
-            raise _Retry(redact(f"connection failed: {_short(exc)}")) from None
-        except u3err.HTTPError as exc:
-            raise FetchError(f"request to {url} failed: {_short(exc)}") from None
+        resp = self._open(pool, method, url, target, body, headers, deadline)
         try:
             status = resp.status
             if not 200 <= status < 300:
                 _drop_body(resp)
             if status in REDIRECT_STATUSES:
-                location = resp.headers.get("Location")
-                if not location:
-                    raise FetchError(f"{url} answered {status} without a Location header")
-                return status, location
+                return _redirect(resp, url)
             if status == 304:
                 return FetchResult(url=url, status=304, path=None, size=0, sha256=None,
                                    media_type=_media_type(resp.headers.get("Content-Type")),
@@ -311,7 +360,7 @@ class Fetcher:
                                    last_modified=resp.headers.get("Last-Modified")
                                    or headers.get("If-Modified-Since"))
             if is_retryable_status(status):
-                raise _Retry(f"HTTP {status}", resp.headers.get("Retry-After"))
+                raise Transient(f"HTTP {status}", resp.headers.get("Retry-After"))
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status} for {url}")
             return self._save(resp, url, watchdog)
@@ -321,39 +370,86 @@ class Fetcher:
             resp.close()
             resp.release_conn()
 
+    def _read(self, url, headers, cap, deadline, watchdog):
+        """One request of `request`: a redirect as (status, Location), else the Reply."""
+        host = urlsplit(url).netloc.lower()
+        state = self._state(host)
+        with state.slots:
+            self._wait_turn(state, host, deadline)
+            resp = self._open(state.pool, "GET", url, url, None, headers, deadline)
+            try:
+                if resp.status in REDIRECT_STATUSES:
+                    _drop_body(resp)
+                    return _redirect(resp, url)
+                body = bytearray()
+                self._stream(resp, url, cap, watchdog, body.extend)
+                return Reply(url=url, status_code=resp.status, headers=resp.headers, content=bytes(body))
+            finally:
+                resp.close()
+                resp.release_conn()
+
+    def _open(self, pool, method, url, target, body, headers, deadline) -> BaseHTTPResponse:
+        """Send the request (to `target`: `url` with any secret) and return the unread response."""
+        remaining = max(0.001, deadline - time.monotonic())
+        timeout = Timeout(connect=min(self.connect_timeout, remaining), read=min(self.read_timeout, remaining))
+        try:
+            return pool.urlopen(method, target, body=body, headers=headers, timeout=timeout, retries=NO_RETRY,
+                                redirect=False, preload_content=False, decode_content=True)
+        except AddressRefused as exc:
+            raise BlockedAddress(f"{exc} (URL {url})") from None
+        except u3err.SSLError as exc:      # a bad certificate does not heal on retry
+            raise FetchError(f"TLS failure for {url}: {_short(exc)}") from None
+        except (u3err.NewConnectionError, u3err.TimeoutError, u3err.ProtocolError) as exc:
+            raise Transient(redact(f"connection failed: {_short(exc)}")) from None
+        except u3err.HTTPError as exc:
+            raise FetchError(f"request to {url} failed: {_short(exc)}") from None
+
     def _save(self, resp: BaseHTTPResponse, url: str, watchdog: Watchdog) -> FetchResult:
-        declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise TooLarge(f"{url} is {int(declared)} bytes, more than the {self.max_bytes}-byte cap")
-        fd, name = tempfile.mkstemp(prefix="oerlint-fetch-", dir=self.tmp_dir)
+        fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self._tmp())
         path = Path(name)
-        digest, size = hashlib.sha256(), 0
+        digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in resp.stream(CHUNK, decode_content=True):
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise TooLarge(f"{url} exceeds the {self.max_bytes}-byte cap")
+                def write(chunk: bytes) -> None:
                     digest.update(chunk)
                     out.write(chunk)
-        except FetchError:
+                size = self._stream(resp, url, self.max_bytes, watchdog, write)
+        except BaseException:
             path.unlink(missing_ok=True)
             raise
-        except (u3err.HTTPError, OSError) as exc:
-            path.unlink(missing_ok=True)
-            if watchdog.expired:
-                raise self._deadline_error(url) from None
-            raise _Retry(redact(f"download interrupted: {_short(exc)}")) from None
-        if watchdog.expired:   # the socket was cut just as the last chunk arrived
-            path.unlink(missing_ok=True)
-            raise self._deadline_error(url)
         return FetchResult(url=url, status=resp.status, path=path, size=size,
                            sha256=digest.hexdigest(),
                            media_type=_media_type(resp.headers.get("Content-Type")),
                            etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"))
 
+    def _stream(self, resp: BaseHTTPResponse, url: str, cap: int, watchdog: Watchdog, write) -> int:
+        """Hand the decoded body to `write` chunk by chunk, refusing it past `cap` bytes (counted
+        as it arrives: a lying or absent Content-Length does not matter); return its size."""
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"{url} is {int(declared)} bytes, more than the {cap}-byte cap")
+        size = 0
+        try:
+            for chunk in resp.stream(CHUNK, decode_content=True):
+                size += len(chunk)
+                if size > cap:
+                    raise TooLarge(f"{url} exceeds the {cap}-byte cap")
+                write(chunk)
+        except (u3err.HTTPError, OSError) as exc:
+            if watchdog.expired:
+                raise self._deadline_error(url) from None
+            raise Transient(redact(f"download interrupted: {_short(exc)}")) from None
+        if watchdog.expired:   # the socket was cut just as the last chunk arrived
+            raise self._deadline_error(url)
+        return size
+
     def _deadline_error(self, url: str) -> FetchError:
-        return FetchError(f"{url} took longer than the {self.total_timeout:g} s total deadline")
+        return DeadlineExceeded(f"{url} took longer than the {self.total_timeout:g} s total deadline")
+
+    def _tmp(self) -> Path:
+        """Where downloads go: `tmp_dir`, else this process's folder, which a later process empties
+        if this one is killed (made on the first download, not for fetchers that never save)."""
+        return self.tmp_dir or tmpdirs.process_dir()
 
     # --- politeness ---
 
@@ -382,6 +478,13 @@ class Fetcher:
             time.sleep(start - now)
 
 
+def _redirect(resp: BaseHTTPResponse, url: str) -> tuple[int, str]:
+    location = resp.headers.get("Location")
+    if not location:
+        raise FetchError(f"{url} answered {resp.status} without a Location header")
+    return resp.status, location
+
+
 def _drop_body(resp: BaseHTTPResponse) -> None:
     """Read and drop the body of an answer that is not saved (304, redirect, error) and hand the
     connection back to the pool, so the next request to the host skips a new TCP and TLS
@@ -401,14 +504,16 @@ def _short(exc: BaseException) -> str:
     return redact(text)
 
 
-def fetcher_for(options: dict[str, Any], retry: RetryPolicy | None = None) -> Fetcher:
-    """A Fetcher configured from a source's options (allow_private, rate, max_concurrency, timeout)."""
+def fetcher_for(options: dict[str, Any], retry: RetryPolicy | None = None, **overrides: Any) -> Fetcher:
+    """A Fetcher configured from a source's options (allow_private, rate, max_concurrency, timeout);
+    `overrides` are Fetcher keywords that win over them."""
     allow = options.get("allow_private", False)
     rate = options.get("rate") or 0
     timeout = options.get("timeout")
     kwargs: dict[str, Any] = {}
     if timeout:
         kwargs.update(connect_timeout=min(10.0, float(timeout)), read_timeout=float(timeout))
+    kwargs.update(overrides)
     return Fetcher(retry=retry, allow_private=allow is True, allowlist=allow if isinstance(allow, list) else (),
                    per_host_concurrency=int(options.get("max_concurrency") or 2),
                    min_delay=(1.0 / rate) if rate else 0.0, **kwargs)
