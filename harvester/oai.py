@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterator
 from sickle import oaiexceptions
 
 from .base import Checkpoint, CheckpointSink, HarvestStats
-from .oai_http import HarvestRequestError, OAIHttp, PoliteSickle
+from .oai_http import (DEFAULT_MAX_PAGE_BYTES, DEFAULT_TOTAL_TIMEOUT, HarvestRequestError, OAIHttp, PoliteSickle,
+                       oai_fetcher)
 from .oai_mappers import header_values, to_record
 from .oai_page import Page, parse_page
 from .record import ResourceRecord
@@ -103,18 +104,19 @@ class OAIHarvester:
     def __init__(self, source, *, checkpoint: Checkpoint | None = None, since: str | None = None,
                  limit: int | None = None, on_checkpoint: CheckpointSink | None = None, fetcher=None,
                  retry: RetryPolicy | None = None, timeout: float | tuple[float, float] | None = None,
-                 raw_dir: str | Path | None = None, session=None):
+                 raw_dir: str | Path | None = None, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+                 total_timeout: float = DEFAULT_TOTAL_TIMEOUT):
         self.source = source
         self.stats = HarvestStats()
         self.limit = limit
         self.since = since
         self.on_checkpoint = on_checkpoint
-        self.fetcher = fetcher        # for file downloads by the sweep; the OAI protocol does not need it
+        self.fetcher = fetcher        # for file downloads by the sweep; protocol requests have their own
         self.raw_dir = Path(raw_dir) if raw_dir else DEFAULT_RAW_DIR
         options = source.options or {}
-        rate = float(options.get("rate") or 0.0)  # requests per second, as for the fetcher
-        self.http = OAIHttp(stats=self.stats, retry=retry, timeout=timeout or options.get("timeout"),
-                            min_delay=1.0 / rate if rate else 0.0, session=session)
+        # protocol requests go through the safe fetcher, guarded and polite as the source says
+        self.http = OAIHttp(stats=self.stats, retry=retry, max_page_bytes=max_page_bytes,
+                            fetcher=oai_fetcher(options, timeout, total_timeout))
         self.sickle = PoliteSickle(source.base_url, self.http)
         self.identify: dict[str, str] = {}
         self.prefix: str | None = None

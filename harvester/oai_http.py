@@ -1,57 +1,80 @@
-"""HTTP for the OAI-PMH harvester: sickle, with our timeouts, retries and politeness.
+"""HTTP for the OAI-PMH harvester: sickle, with the safe fetcher's guards, our timeouts and retries.
 
-sickle 0.7 sends every request through `Sickle.harvest()`, which has no default timeout, retries
-only 503, crashes on an HTTP-date Retry-After and gives up on connection errors. `PoliteSickle`
-overrides `harvest()` to go through `OAIHttp.get()`: explicit connect/read timeouts, the shared
-`RetryPolicy` (5xx, 429, connection errors, timeouts, both Retry-After forms), a minimum delay
-between requests, and retry counts in the harvest stats.
+sickle 0.7 sends every request through `Sickle.harvest()`, with a requests session of its own: no
+default timeout, no address check, no size cap; it retries only 503, crashes on an HTTP-date
+Retry-After and gives up on connection errors. `PoliteSickle` overrides `harvest()` to go through
+`OAIHttp.get()`, which sends each request through `Fetcher.request` (harvester/fetch.py) built
+from the source's options: the SSRF guard on the host and on every redirect (at most 5), connect
+and read timeouts, a total deadline per request that stops a server trickling bytes, a size cap
+per page counted while it streams, keep-alive, and the politeness delay (`rate`). Around it, the
+shared `RetryPolicy` (5xx, 429, connection errors, timeouts, both Retry-After forms), with retry
+counts in the harvest stats.
 """
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
-import requests
 from sickle import Sickle
 from sickle.response import OAIResponse
 
 from .base import HarvestStats
+from .fetch import BlockedAddress, DeadlineExceeded, Fetcher, FetchError, Reply, Transient, fetcher_for
 from .retry import RetryPolicy, is_retryable_status
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = (10.0, 60.0)   # seconds: connect, read (per socket read, as requests means it)
+DEFAULT_TIMEOUT = (10.0, 60.0)   # seconds: connect, read (per socket read)
+DEFAULT_TOTAL_TIMEOUT = 300.0    # seconds for one request, however the server trickles
+DEFAULT_MAX_PAGE_BYTES = 50 * 2**20   # one page of XML; far more than any repository's page
 USER_AGENT = "oerlint-harvester/0.1 (+https://github.com/oerlint)"
-
-TRANSIENT_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError)
+ACCEPT = "text/xml, application/xml;q=0.9, */*;q=0.1"
 
 
 class HarvestRequestError(RuntimeError):
     """A request that failed for good (after all retries, or with a status not worth retrying)."""
 
 
-class OAIHttp:
-    def __init__(self, *, stats: HarvestStats, retry: RetryPolicy | None = None,
-                 timeout: float | tuple[float, float] | None = None, min_delay: float = 0.0,
-                 session: requests.Session | None = None):
-        self.stats = stats
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout or DEFAULT_TIMEOUT
-        self.min_delay = min_delay
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
-        self._last_request = 0.0
+def oai_fetcher(options: dict[str, Any], timeout: float | tuple[float, float] | None = None,
+                total_timeout: float = DEFAULT_TOTAL_TIMEOUT) -> Fetcher:
+    """The fetcher for a source's protocol requests: the source's allow_private, rate and
+    max_concurrency, with `timeout` (one number: read timeout, connect at most 10 s; or a
+    (connect, read) pair) or the source's `timeout`, else DEFAULT_TIMEOUT."""
+    timeout = timeout or options.get("timeout")
+    if timeout is None:
+        connect, read = DEFAULT_TIMEOUT
+    elif isinstance(timeout, (tuple, list)):
+        connect, read = (float(t) for t in timeout)
+    else:
+        connect, read = min(10.0, float(timeout)), float(timeout)
+    return fetcher_for(options, connect_timeout=connect, read_timeout=read, total_timeout=total_timeout,
+                       user_agent=USER_AGENT)
 
-    def get(self, url: str, params: dict) -> requests.Response:
+
+class OAIHttp:
+    def __init__(self, *, stats: HarvestStats, fetcher: Fetcher, retry: RetryPolicy | None = None,
+                 max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES):
+        self.stats = stats
+        self.fetcher = fetcher
+        self.retry = retry or RetryPolicy()
+        self.max_page_bytes = max_page_bytes
+
+    def get(self, url: str, params: dict) -> Reply:
         last_problem = ""
         for attempt in range(1, self.retry.attempts + 1):
-            self._be_polite()
             retry_after = None
             try:
-                response = self.session.get(url, params=params, timeout=self.timeout)
-            except TRANSIENT_ERRORS as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
+                response = self.fetcher.request(url, params=params, max_bytes=self.max_page_bytes, accept=ACCEPT)
+            except Transient as exc:
+                last_problem = str(exc)
+            except DeadlineExceeded:
+                last_problem = f"no whole answer within the {self.fetcher.total_timeout:g} s total deadline"
+            except BlockedAddress as exc:
+                raise HarvestRequestError(f"{exc}; if this repository is meant to be on an internal "
+                                          f"address, allow it with the source's allow_private option") from None
+            except FetchError as exc:   # too large, TLS, a bad or endless redirect: a retry will not mend it
+                raise HarvestRequestError(f"{exc} ({_describe(params)})") from None
             else:
                 if response.status_code < 400:
                     return response
@@ -70,13 +93,6 @@ class OAIHttp:
         raise HarvestRequestError(f"{last_problem} from {url} ({_describe(params)}) after "
                                   f"{self.retry.attempts} attempts")
 
-    def _be_polite(self) -> None:
-        if self.min_delay > 0:
-            wait = self._last_request + self.min_delay - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-        self._last_request = time.monotonic()
-
 
 class PoliteSickle(Sickle):
     """sickle's client with every request sent through `OAIHttp`."""
@@ -89,7 +105,7 @@ class PoliteSickle(Sickle):
         return OAIResponse(self.http.get(self.endpoint, kwargs), params=kwargs)
 
 
-def _is_oai_error_body(response: requests.Response) -> bool:
+def _is_oai_error_body(response: Reply) -> bool:
     head = response.content[:4000]
     return b"OAI-PMH" in head and b"<error" in response.content
 

@@ -29,7 +29,8 @@ def server():
 
 
 def sources_file(tmp_path: Path, srv, name="test-repo", **extra) -> Path:
-    lines = [f"  - name: {name}", "    institution: Test", "    kind: oai", f"    base_url: {srv.url}"]
+    lines = [f"  - name: {name}", "    institution: Test", "    kind: oai", f"    base_url: {srv.url}",
+             "    allow_private: [127.0.0.1]"]
     lines += [f"    {k}: {json.dumps(v)}" for k, v in extra.items()]
     path = tmp_path / "sources.yaml"
     path.write_text("sources:\n" + "\n".join(lines) + "\n", encoding="utf-8")
@@ -149,7 +150,7 @@ def test_bad_source_name_and_bad_date_exit_2(tmp_path, server):
 
 
 def test_open_harvester_dispatches_on_kind(server):
-    oai = open_harvester(Source("a", "I", "oai", server.url), limit=1)
+    oai = open_harvester(Source("a", "I", "oai", server.url, options={"allow_private": ["127.0.0.1"]}), limit=1)
     assert type(oai).__name__ == "OAIHarvester" and len(list(oai)) == 1
     with pytest.raises(ValueError, match="unknown kind 'ftp'"):
         open_harvester(Source("b", "I", "ftp", server.url))
