@@ -5,8 +5,9 @@ HEVC stream carries CEA-608/708 captions (media_cc), or when a caption file with
 name (lecture.vtt, lecture.en.srt) sits beside it in the same source: `ctx.siblings` names the
 files beside it, `ctx.sibling_data` holds the bytes of caption and transcript files when the
 caller fetched them. Caption files must parse, hold cues and cover
-most of the media's duration. Audio needs a transcript beside it. A `<track>` on the page that
-embeds a video, and YouTube/Vimeo embeds, are the HTML checker's business.
+most of the media's duration. Audio needs a transcript beside it. A sweep also passes caption
+files that a page's `<track>` gives the media (`ctx.options["caption_tracks"]`, their names).
+The `<track>` on the page itself, and YouTube/Vimeo embeds, are the HTML checker's business.
 
 Containers are read by small pure-Python walkers (media_mp4, media_mkv, media_audio): no external
 program, bounded work, and a hostile file ends as one `unreadable` finding.
@@ -212,8 +213,10 @@ def check_media(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
     rec = Recorder([CAPTIONS, VALID, COVERAGE, TRANSCRIPT, VIDEO_ONLY])
     media_name = ctx.name or "media"
     siblings = tuple(s for s in ctx.siblings if _base(s) != _base(media_name))
-    caption_names = [s for s in siblings
-                     if _stem_ext(s)[1] in CAPTION_EXTS and _belongs_to(s, media_name, siblings)]
+    # caption files a page's <track> gives this media, whatever their names (sweeps.siblings)
+    tracks = set((getattr(ctx, "options", None) or {}).get("caption_tracks") or ())
+    caption_names = [s for s in siblings if _stem_ext(s)[1] in CAPTION_EXTS
+                     and (s in tracks or _belongs_to(s, media_name, siblings))]
     files = _CaptionFiles(rec, ctx, caption_names, info.duration)
     facts.add_text(files.text)
     facts.word_count = len(files.text.split())

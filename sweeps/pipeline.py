@@ -28,14 +28,14 @@ from harvester.retry import RetryPolicy
 from rules.catalogue import catalogue
 from store.db import acquire_lease, data_dir, database_url, release_lease, session
 from store.models import Resource, ResourceVersion, Result, Source, Sweep, SweepItem
-from sweeps import alerts, reconcile, writes
+from sweeps import alerts, reconcile, siblings, writes
 from sweeps.blobs import BlobStore
+from sweeps.siblings import CAPTION_EXTENSIONS
 from sweeps.units import expand, file_unit_identifier, metadata_hash, stored_record
 from sweeps.writes import Done
 
 log = logging.getLogger(__name__)
 
-CAPTION_EXTENSIONS = (".vtt", ".srt", ".txt")
 SIBLING_MAX_BYTES = 5 * 2**20
 NO_CONTENT = "-"
 CACHED = object()   # _content's data after a 304: the blob store's copy, not read yet
@@ -281,7 +281,8 @@ class Sweeper:
         """Store harvested records' units in one transaction; return the resource ids to process.
 
         New and changed units are marked stale and queued; with `revalidate` (a full sweep)
-        unchanged files are queued too, for a conditional GET.
+        unchanged files are queued too, for a conditional GET. A stored caption module or page
+        with a <track> also queues the media files of its course it concerns (sweeps.siblings).
         """
         with session(self.db_url) as s:
             conn = s.connection()
@@ -308,7 +309,9 @@ class Sweeper:
                     if ident not in seen and not row.deleted:
                         row.deleted, row.stale, row.changed = True, False, True
                         counts["deleted"] += 1
-            return writes.save_units(conn, source_id, sweep_id, list(rows.values()), wanted)
+            changed = [r for r in rows.values() if (r.id is None or r.changed) and (r.stale or r.deleted)]
+            queued = writes.save_units(conn, source_id, sweep_id, list(rows.values()), wanted)
+            return list(dict.fromkeys(queued + siblings.wake(conn, source_id, sweep_id, changed)))
 
     def _upsert_unit(self, source_id: int, record: ResourceRecord, unit, row: writes.UnitRow | None,
                      counts: dict) -> writes.UnitRow:
@@ -380,7 +383,8 @@ class Sweeper:
         if not row.stale and up_to_date and not (revalidate and unit["kind"] == "file"):
             return Done("unchanged")
         record = ResourceRecord.from_dict(record_data)
-        meta_sha = metadata_hash(record_data)
+        outside = self._outside(record, unit, row.source_id)
+        meta_sha = siblings.keyed(metadata_hash(record_data), outside)
 
         fetched = self._content(unit, record, prev, ask_server=row.stale or revalidate)
         if isinstance(fetched, str):
@@ -397,12 +401,14 @@ class Sweeper:
                         tags=(prev.id, *tags) if tags != (prev.etag, prev.last_modified) else None)
 
         name, base_url = self._name_and_base(unit, record)
-        siblings, sibling_data = self._siblings(record, unit, data, row.source_id)
+        names, sibling_data, tracks = self._siblings(record, unit, data, row.source_id, outside)
+        options = {"browser": True} if self.source.options.get("browser") else {}
+        if tracks:
+            options["caption_tracks"] = tracks
         result = check_bytes(data, resource=row.identifier, name=name,
                              media_type=fetch_info.get("media_type"), metadata=record.to_dict(),
-                             base_url=base_url, policy=self.policy, siblings=siblings,
-                             sibling_data=sibling_data, runner=self.runner,
-                             options={"browser": True} if self.source.options.get("browser") else None)
+                             base_url=base_url, policy=self.policy, siblings=names,
+                             sibling_data=sibling_data, runner=self.runner, options=options)
         return Done("rechecked" if same_content else "checked", downloaded,
                     result=(sha, meta_sha, fetch_info, result))
 
@@ -505,39 +511,71 @@ class Sweeper:
             return f.get("name") or f["url"], f["url"]
         return (record.title or record.identifier), record.landing_page
 
-    def _siblings(self, record: ResourceRecord, unit: dict, data: bytes | None, source_id: int):
-        """Names of the files beside this one, and the bytes of its caption/transcript files
-        (from the blob store when the caption file was stored as a resource already)."""
+    def _outside(self, record: ResourceRecord, unit: dict, source_id: int) -> siblings.Context | None:
+        """For a media file of a Moodle course: the caption files of its section and those its
+        course's pages give it (sweeps.siblings), read from the store."""
+        f = unit.get("file") or {}
+        if unit["kind"] != "file" or not siblings.course_of(record.identifier) \
+                or not siblings.is_media_name(f.get("name") or f["url"]):
+            return None
+        with session(self.db_url) as s:
+            return siblings.context(s.connection(), source_id, record, f)
+
+    def _siblings(self, record: ResourceRecord, unit: dict, data: bytes | None, source_id: int,
+                  outside: siblings.Context | None):
+        """Names of the files beside this one; for a media file, the bytes of its caption and
+        transcript files (its record's own, its Moodle section's, those a page's <track> gives
+        it) and the names of the files given by a <track>. Copies already stored and current
+        are read from the blob store, the others downloaded (at most 10, 5 MiB each)."""
         if unit["kind"] != "file":
-            return (), {}
+            return (), {}, ()
         me = unit["file"]
         names = tuple(f.name for f in record.files if f.name and f.url != me["url"])
-        wanted = [f for f in record.files if f.url != me["url"] and f.name
-                  and f.name.lower().endswith(CAPTION_EXTENSIONS)
-                  and (f.size or 0) <= SIBLING_MAX_BYTES]
+        outside = outside or siblings.Context()
+        own = [siblings.Sibling(f, file_unit_identifier(record.identifier, f)) for f in record.files
+               if f.url != me["url"] and f.name]
+        pages = [p for p in own if siblings.file_name(p.file.name).endswith(siblings.PAGE_EXTENSIONS)
+                 and (p.file.size or 0) <= siblings.PAGE_MAX_BYTES][:siblings.MAX_RECORD_PAGES]
+        wanted = [p for p in own if p.file.name.lower().endswith(CAPTION_EXTENSIONS)] + outside.extra
+        wanted = [w for w in wanted if (w.file.size or 0) <= SIBLING_MAX_BYTES][:10]
+        if not (wanted or pages) or data is None or not _is_media(data):
+            return names, {}, ()
+        stored = self._stored_copies(source_id, [p.identifier for p in own])
+        for page in pages:   # an HTML file of the record (an OAI landing page) with <track>s
+            siblings.add_tracks(outside, record, me.get("name") or me["url"],
+                                siblings.page_tracks(self._sibling_bytes(page, stored, siblings.PAGE_MAX_BYTES)))
+        names += tuple(dict.fromkeys(w.file.name for w in outside.extra if w.file.name not in names))
         sibling_data: dict[str, bytes] = {}
-        if not (wanted and data is not None and _is_media(data)):
-            return names, sibling_data
+        for w in wanted:
+            blob = self._sibling_bytes(w, stored, SIBLING_MAX_BYTES)
+            if blob is not None:
+                sibling_data[w.file.name] = blob
+        return names, sibling_data, tuple(sorted(outside.tracks))
+
+    def _stored_copies(self, source_id: int, identifiers: list[str]) -> dict[str, str]:
+        """identifier -> sha256 of the current stored copy, for resources not stale."""
+        if not identifiers:
+            return {}
         with session(self.db_url) as s:
-            stored = dict(s.execute(select(Resource.identifier, ResourceVersion.sha256).join(
+            return dict(s.execute(select(Resource.identifier, ResourceVersion.sha256).join(
                 ResourceVersion, ResourceVersion.id == Resource.current_version_id).where(
-                Resource.source_id == source_id,
-                Resource.identifier.in_([file_unit_identifier(record.identifier, f) for f in wanted]))).all())
-        for f in wanted[:10]:
-            blob = self.blobs.get(stored.get(file_unit_identifier(record.identifier, f), NO_CONTENT))
-            if blob is not None and len(blob) <= SIBLING_MAX_BYTES:
-                sibling_data[f.name] = blob
-                continue
-            if self.fetcher is None:
-                continue
-            try:
-                got = self.fetcher.fetch(f.url, secret_params=self._secrets_for(f.url))
-                if got.path and got.size <= SIBLING_MAX_BYTES:
-                    sibling_data[f.name] = got.read_bytes()
-                got.discard()
-            except Exception as exc:
-                log.info("caption file %s not fetched: %s", f.name, type(exc).__name__)
-        return names, sibling_data
+                Resource.source_id == source_id, Resource.stale.is_(False),
+                Resource.identifier.in_(identifiers))).all())
+
+    def _sibling_bytes(self, sib: siblings.Sibling, stored: dict[str, str], cap: int) -> bytes | None:
+        blob = self.blobs.get(sib.sha or stored.get(sib.identifier or "", NO_CONTENT))
+        if blob is not None and len(blob) <= cap:
+            return blob
+        if self.fetcher is None:
+            return None
+        try:
+            got = self.fetcher.fetch(sib.file.url, secret_params=self._secrets_for(sib.file.url))
+        except Exception as exc:
+            log.info("file %s beside a media file not fetched: %s", sib.file.name, type(exc).__name__)
+            return None
+        data = got.read_bytes() if got.path and got.size <= cap and not self._moodle_error(got, sib.file) else None
+        got.discard()
+        return data
 
     # -- finish ----------------------------------------------------------------------------
     def finish(self, sweep_id: int) -> dict[str, Any]:

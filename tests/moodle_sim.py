@@ -15,7 +15,7 @@ Answers follow Moodle's own return structures, field by field:
 
 Knobs for tests: `functions` (what the service offers), `downloadfiles`, `unavailable` (answer 503
 with Retry-After to the next N requests), and mutations (`edit_label`, `touch_file`, `add_file`,
-`delete_module`, `hide_module`).
+`add_module`, `delete_module`, `hide_module`).
 """
 from __future__ import annotations
 
@@ -284,6 +284,17 @@ class MoodleSim:
             mod["contents"] = []
             mod["availabilityinfo"] = "Not available unless: You belong to <strong>Group A</strong>"
         return mod
+
+    def resource(self, cmid: int, name: str, filename: str, data: bytes, mimetype: str, *,
+                 modified: int = T0 + 700) -> dict:
+        """A resource module holding one file (mod/resource/lib.php resource_export_contents)."""
+        item = self.file_item(f"/{100 + cmid}/mod_resource/content/1/{filename}", data, mimetype,
+                              license="cc-4.0", author="Ana Teacher", modified=modified, sortorder=1)
+        return self.module(cmid, "resource", name, instance=cmid, contents=[item])
+
+    def add_module(self, course: int, section_id: int, module: dict) -> None:
+        """A module added to a section (its course's contents change, as after an upload)."""
+        next(s for s in self.contents[course] if s["id"] == section_id)["modules"].append(module)
 
     def page(self, course: int, cmid: int, instance: int, name: str, content: str, intro: str,
              modified: int, extra_files: list | None = None) -> dict:
