@@ -20,7 +20,8 @@ from sickle import Sickle
 from sickle.response import OAIResponse
 
 from .base import HarvestStats
-from .fetch import BlockedAddress, DeadlineExceeded, Fetcher, FetchError, Reply, Transient, fetcher_for
+from .fetch import (BlockedAddress, DeadlineExceeded, Fetcher, FetchError, Reply, TooLarge, Transient,
+                    fetcher_for)
 from .retry import RetryPolicy, is_retryable_status
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,10 @@ class OAIHttp:
             except BlockedAddress as exc:
                 raise HarvestRequestError(f"{exc}; if this repository is meant to be on an internal "
                                           f"address, allow it with the source's allow_private option") from None
-            except FetchError as exc:   # too large, TLS, a bad or endless redirect: a retry will not mend it
-                raise HarvestRequestError(f"{exc} ({_describe(params)})") from None
+            except TooLarge as exc:
+                raise HarvestRequestError(f"{exc} set for one OAI-PMH page") from None
+            except FetchError as exc:   # TLS, a bad or endless redirect: a retry will not mend it
+                raise HarvestRequestError(str(exc)) from None
             else:
                 if response.status_code < 400:
                     return response

@@ -5,6 +5,7 @@ refused by the guard before a socket is made, which `connect_spy` checks.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -182,26 +183,28 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-def start_server(peer: str = ""):
+@contextlib.contextmanager
+def running_server(peer: str = "", host: str = "127.0.0.1"):
+    """A test server on `host` (any loopback address): (its recorder, its base URL)."""
     recorder = Recorder()
     handler = type("H", (Handler,), {"recorder": recorder, "peer": peer})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    return server, recorder, f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield recorder, f"http://{host}:{server.server_address[1]}"
+    finally:
+        recorder.stop.set()
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture
 def servers():
     """Two servers on different ports: two origins, both loopback."""
-    other, other_rec, other_url = start_server()
-    main, rec, url = start_server(peer=other_url)
-    yield url, rec, other_url, other_rec
-    for srv, r in ((main, rec), (other, other_rec)):
-        r.stop.set()
-        srv.shutdown()
-        srv.server_close()
+    with running_server() as (other_rec, other_url), running_server(peer=other_url) as (rec, url):
+        yield url, rec, other_url, other_rec
 
 
 @pytest.fixture

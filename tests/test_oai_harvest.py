@@ -14,6 +14,7 @@ from harvester.oai import OAIHarvester
 from harvester.retry import RetryPolicy
 from harvester.sources import Source
 from tests.oai_server import OAITestServer, StoredRecord, make_records
+from tests.test_fetch import connect_spy, running_server  # noqa: F401 (a fixture)
 
 N = 240          # records; 50 a page, so pages start at cursors 0, 50, 100, 150, 200
 DELETED_EVERY = 10
@@ -315,3 +316,48 @@ def test_a_server_that_is_not_oai_pmh_is_reported(tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# -- protocol requests go through the safe fetcher ------------------------------------------------
+
+def test_a_loopback_source_without_allow_private_is_refused_before_any_request(server, connect_spy):
+    h = OAIHarvester(Source("test-repo", "Test", "oai", server.url), retry=RecordingRetry(attempts=3))
+    assert list(h) == [] and h.stats.errors == 1 and h.stats.retries == 0
+    message = h.stats.messages[0]
+    assert "refusing to connect to 127.0.0.1" in message and "loopback" in message
+    assert "allow_private" in message                                    # says how to allow it
+    assert server.log.requests == [] and connect_spy == []               # not even a socket
+
+
+def test_a_redirect_from_an_allowed_server_to_a_private_address_is_refused(connect_spy):
+    with running_server(host="127.0.0.2") as (inside, inside_url), running_server() as (front, front_url):
+        source = Source("moved", "Test", "oai", f"{front_url}/redirect?to={inside_url}/echo", options=LOOPBACK)
+        h = OAIHarvester(source, retry=RecordingRetry(attempts=3))
+        assert list(h) == [] and h.stats.errors == 1 and h.stats.retries == 0
+        assert "refusing to connect to 127.0.0.2" in h.stats.messages[0]
+        assert len(front.requests) == 1 and inside.requests == []
+    assert {address[0] for address in connect_spy} == {"127.0.0.1"}
+
+
+def test_a_server_trickling_its_answer_is_cut_off_by_the_total_deadline_and_retried():
+    with running_server() as (rec, url):
+        source = Source("slow", "Test", "oai", url + "/trickle", options=LOOPBACK)
+        # a byte every 50 ms never trips the 5 s read timeout: only the total deadline ends each try
+        h = OAIHarvester(source, retry=RecordingRetry(attempts=2), timeout=(5.0, 5.0), total_timeout=1.0)
+        assert list(h) == [] and h.stats.errors == 1 and h.stats.retries == 1
+        message = h.stats.messages[0]
+        assert "no whole answer within the 1 s total deadline" in message and "after 2 attempts" in message
+        assert len(rec.requests) == 2
+
+
+def test_an_oversized_page_is_refused_and_not_asked_again(server):
+    h, records = harvest(server, max_page_bytes=20_000)     # Identify fits, a page of 50 records does not
+    assert records == [] and h.stats.errors == 1 and h.stats.retries == 0
+    assert "more than the 20000-byte cap set for one OAI-PMH page" in h.stats.messages[0]
+    assert len(listrecord_requests(server)) == 1
+
+
+def test_pages_share_one_kept_alive_connection(server, connect_spy):
+    h, records = harvest(server)
+    assert len(records) == N and len(server.log.requests) == 7         # Identify, formats, 5 pages
+    assert len(connect_spy) == 1
