@@ -10,7 +10,6 @@ when only one colour is known we judge it against the default and say `cantTell`
 from __future__ import annotations
 
 import functools
-import re
 
 from lxml import etree
 
@@ -25,7 +24,6 @@ DEFAULT_BG = (255, 255, 255)
 MAX_FAMILIES = 2
 MAX_SIZES = 4
 CUE_TAGS = frozenset({"b", "strong", "i", "em", "mark", "u", "img", "svg", "abbr"})
-_ALNUM = re.compile(r"[^\W_]")  # \w is isalnum() plus "_" in CPython's re
 _contrast_ratio = functools.lru_cache(maxsize=1024)(colour.contrast_ratio)
 SKIP_TEXT = frozenset({"html", "head", "title", "option", "select", "textarea", "noscript", "svg"})
 
@@ -56,18 +54,6 @@ def _own_text(el) -> str:
     return "".join([child.tail or "" for child in el]).strip()
 
 
-def _has_own_words(el) -> bool:
-    """_own_text(el) has a letter or digit (the regex class is exactly str.isalnum)."""
-    text = el.text
-    if text and not text.isspace():
-        return _ALNUM.search(text) is not None
-    for child in el:
-        tail = child.tail
-        if tail and _ALNUM.search(tail) is not None:
-            return True
-    return False
-
-
 def _introducer(page: Page, el, same) -> object:
     """The outermost ancestor that still has the same look (where the styling was applied)."""
     node = el
@@ -86,18 +72,13 @@ def _styled_text(page: Page) -> None:
     sizes: set[int] = set()
     first_styled = None
     style_of = styles.computed()  # Page.styles computed every element's style
-    alnum = _ALNUM.search
+    own_words = page.with_own_words
     disabled_labels = _ids_labelling_disabled(page)
     for el in page.body.iter(etree.Element):
         tag = el.tag
         if tag in SKIP_TEXT:
             continue
-        # only elements with a letter or digit of their own (see _has_own_words, inlined: hot)
-        text = el.text
-        if text and not text.isspace():
-            if alnum(text) is None:
-                continue
-        elif not any(child.tail and alnum(child.tail) for child in el):
+        if el not in own_words:
             continue
         s = style_of[el]
         if s.hidden:

@@ -29,6 +29,7 @@ FILED = ("img", "input", "area", "object", "embed", "svg", "iframe", "a", "h1", 
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]{1,40})""", re.IGNORECASE)
 _FULL_DOC = re.compile(rb"<!doctype\s|<(?:html|head|body|title)[\s>/]", re.IGNORECASE)
 _FOREIGN_ROOT = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:svg|math)[\s>/]", re.IGNORECASE | re.DOTALL)
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit: \w is isalnum() plus "_" in CPython's re
 _CSS_IDENT = re.compile(r"^-?[_a-zA-Z][_a-zA-Z0-9-]*$")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -175,6 +176,7 @@ class Page:
         self._resolver: StyleResolver | None = None
         self._names: NameComputer | None = None
         self._words: int | None = None
+        self._own_words: set | None = None
         self._texts: dict = {}
         self._resolved: dict[tuple[str, str], str] = {}
         self._paths: dict = {}
@@ -270,9 +272,42 @@ class Page:
 
     @property
     def word_count(self) -> int:
+        """Words of the body's text, as `len(" ".join(body.itertext()).split())` counts them."""
         if self._words is None:
-            self._words = len(" ".join(self.body.itertext()).split())
+            self._read_text()
         return self._words
+
+    @property
+    def with_own_words(self) -> set:
+        """The body's elements with a letter or digit of their own: in their text or, when that
+        is only white space, in their children's tails (the elements whose colours matter)."""
+        if self._own_words is None:
+            self._read_text()
+        return self._own_words
+
+    def _read_text(self) -> None:
+        """One walk over the body reads every element's text and tail once: the pieces
+        itertext() gives (in another order, which a count of words does not depend on). The
+        parser drops comments and processing instructions, so every node here is an element."""
+        pieces: list = []
+        own: set = set()
+        texty: set = set()   # elements whose text is not blank and has no letter or digit
+        add, alnum = pieces.append, _ALNUM.search
+        body = self.body
+        for el in body.iter():
+            text = el.text
+            if text and not text.isspace():
+                add(text)
+                (own if alnum(text) is not None else texty).add(el)
+            tail = el.tail
+            if tail and not tail.isspace() and el is not body:   # the body's tail is not its text
+                add(tail)
+                if alnum(tail) is not None:
+                    parent = el.getparent()
+                    if parent not in texty:
+                        own.add(parent)
+        self._words = len(" ".join(pieces).split())
+        self._own_words = own
 
     def in_link(self, el) -> bool:
         """Inside (or itself) a link with an href."""

@@ -150,3 +150,14 @@ def test_all_rights_reserved_reaches_the_licence_checker():
     assert by_rule["licence-missing"].outcome == "passed"
     assert by_rule["licence-not-open"].outcome == "failed"
     assert by_rule["licence-not-open"].evidence == "All rights reserved."
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Beam<b>load</b> and <i> span </i>\u00a0end\u2003x</p><p>\n</p>",
+    "<div>a<!-- note -->b<script>var x;</script>c<ul><li>one</li><li>two<br>three</li></ul>tail</div>",
+    "<table><tr><td>1</td><td>2 3</td></tr></table>\u3000<span>\u200bzero-width</span>",
+])
+def test_word_count_counts_what_itertext_gives(body):
+    from checkers.htmldoc import Page
+    doc = Page(page(body))
+    assert doc.word_count == len(" ".join(doc.body.itertext()).split())
