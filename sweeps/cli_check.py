@@ -240,10 +240,10 @@ def _register_url_secrets(url: str) -> None:
 
 
 class _Loader:
-    """Reads local files and fetches URLs (one fetcher, opened only if a URL is given)."""
+    """Reads local files and fetches URLs (a fetcher per typed host, opened only if a URL is given)."""
 
     def __init__(self) -> None:
-        self._fetcher = None
+        self._fetchers: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def load(self, item: Input) -> dict[str, Any]:
@@ -274,16 +274,20 @@ class _Loader:
                 "media_type": fetched.media_type, "base_url": fetched.url or item.url}
 
     def _fetch(self, url: str):
-        with self._lock:   # one fetcher, shared by the checking threads as in sweeps
-            if self._fetcher is None:
+        # The user typed this URL, so its own host may be loopback or private; a redirect to any
+        # other host meets the guard as in sweeps (a public page redirecting to 169.254.169.254 or
+        # 10.x is refused). The allowlist is by host, whatever the port.
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:   # shared by the checking threads, as in sweeps
+            fetcher = self._fetchers.get(host)
+            if fetcher is None:
                 from harvester.fetch import Fetcher
-                # The user typed this URL, so loopback and private hosts are allowed (not in sweeps).
-                self._fetcher = Fetcher(allow_private=True)
-        return self._fetcher.fetch(url)
+                fetcher = self._fetchers[host] = Fetcher(allowlist=[host] if host else ())
+        return fetcher.fetch(url)
 
     def close(self) -> None:
-        if self._fetcher is not None:
-            self._fetcher.close()
+        for fetcher in self._fetchers.values():
+            fetcher.close()
 
 
 class _Runner:

@@ -180,6 +180,19 @@ def test_a_404_url_among_others_is_reported_without_its_token(site, files):
     assert "Traceback" not in res.output
 
 
+def test_a_typed_url_may_be_loopback_but_its_redirect_to_another_private_host_is_refused():
+    from tests.test_fetch import running_server
+    with running_server(host="127.0.0.2") as (inside, inside_url), running_server() as (typed, typed_url):
+        res = run("check", f"{typed_url}/redirect?to={inside_url}/echo", f"{inside_url}/echo", "--format", "json")
+        assert res.exit_code == 2
+        redirected, direct = json.loads(res.stdout)
+        message = only_finding(redirected)["message"]
+        assert "cannot fetch" in message and "refusing to connect to 127.0.0.2" in message
+        assert [r["path"] for r in inside.requests] == ["/echo"]   # only when typed itself
+        assert len(typed.requests) == 1
+        assert "cannot fetch" not in direct["findings"][0]["message"]   # fetched (JSON: not a format read)
+
+
 def test_an_unreadable_input_outranks_fail_on(files, tmp_path):
     deck, _ = files
     assert run("check", deck, "--fail-on", "minor").exit_code == 1
