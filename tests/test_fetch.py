@@ -10,18 +10,24 @@ import gzip
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from harvester import netguard
+from harvester import netguard, tmpdirs
 from harvester.fetch import BlockedAddress, Fetcher, FetchError, TooLarge, redact, strip_params
 from harvester.retry import RetryPolicy
 
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "s3cr3tT0ken0123456789abcdef"
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=5, jitter=0)
 
@@ -609,3 +615,69 @@ def test_redact_and_strip_params():
     assert redact("q=" + TOKEN.replace("s3", "s%33"), []) != "q=***"    # unregistered, other text
     assert strip_params(f"http://h/p?a=1&token={TOKEN}&b=2", {"token": TOKEN}) == "http://h/p?a=1&b=2"
     assert strip_params(f"http://h/p?x={TOKEN}", {"token": TOKEN}) == "http://h/p"
+
+
+# --- temporary files ---
+
+HOLDER = """
+import sys
+from pathlib import Path
+from harvester import tmpdirs
+folder = tmpdirs.process_dir(Path(sys.argv[1]), legacy_dir=None)
+(folder / (tmpdirs.PREFIX + "download")).write_bytes(b"x")
+print(folder, flush=True)
+sys.stdin.read()   # alive until killed
+"""
+
+
+def holding_process(root):
+    """A process that made its folder under `root` and a download in it; (process, folder)."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(root)], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_downloads_of_killed_processes_are_removed_at_the_next_start_live_ones_kept(servers, tmp_path):
+    url, *_ = servers
+    root = tmp_path / "root"
+    procs = [holding_process(root) for _ in range(3)]
+    try:
+        (killed, killed_dir), (killed_too, foreign_dir), (alive, alive_dir) = procs
+        (foreign_dir / "notes.txt").write_text("not the fetcher's")
+        for proc in (killed, killed_too):
+            proc.kill()
+            proc.wait()
+        assert all((folder / (tmpdirs.PREFIX + "download")).exists() for _, folder in procs)
+
+        mine = tmpdirs.process_dir(root)                 # this process starts: it cleans
+        assert not killed_dir.exists()
+        assert sorted(p.name for p in foreign_dir.iterdir()) == ["notes.txt"]   # only our files go
+        assert (alive_dir / (tmpdirs.PREFIX + "download")).exists()
+        with Fetcher(allowlist=["127.0.0.1"], tmp_dir=mine, retry=FAST_RETRY) as f:
+            fetched = f.fetch(url + "/bytes?n=10")
+
+        later, later_dir = holding_process(root)          # another start, while we are alive
+        later.kill()
+        later.wait()
+        assert fetched.path.exists() and fetched.path.parent == mine
+        assert (alive_dir / (tmpdirs.PREFIX + "download")).exists()
+    finally:
+        for proc, _ in procs:
+            proc.kill()
+            proc.wait()
+
+
+def test_default_folder_and_old_files_left_in_the_temp_directory(servers, tmp_path, monkeypatch):
+    url, *_ = servers
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))   # the temp directory, for this test
+    day_ago = time.time() - 86400
+    for name in ("oerlint-fetch-old", "oerlint-fetch-new", "other-old"):
+        (tmp_path / name).write_bytes(b"x")
+    for name in ("oerlint-fetch-old", "other-old"):
+        os.utime(tmp_path / name, (day_ago, day_ago))
+    with Fetcher(allowlist=["127.0.0.1"], retry=FAST_RETRY) as f:
+        fetched = f.fetch(url + "/bytes?n=10")
+    assert fetched.path.parent == tmpdirs.process_dir()
+    assert fetched.path.parent.parent == tmp_path / f"oerlint-{os.getuid()}"
+    # older than this process, and ours: removed; written since it started, or not ours: kept
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["oerlint-fetch-new", "other-old"]
