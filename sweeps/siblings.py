@@ -114,6 +114,9 @@ class Row:
     def section(self) -> Any:
         return (self.record.get("moodle") or {}).get("section_id")
 
+    def sibling(self) -> "Sibling":
+        return Sibling(self.file, self.identifier, None if self.stale else self.sha)
+
 
 @dataclass
 class Sibling:
@@ -159,7 +162,7 @@ def context(conn: Connection, source_id: int, record: ResourceRecord, me: dict) 
         if f and row.record_identifier != record.identifier and section is not None \
                 and row.section == section and f.name and f.name.lower().endswith(CAPTION_EXTENSIONS) \
                 and same_base(f.name, name):
-            ctx.extra.append(Sibling(f, row.identifier, None if row.stale else row.sha))
+            ctx.extra.append(row.sibling())
     pages = [row.record.get("content_html") for row in rows
              if (row.record.get("unit") or {}).get("kind") == "content"
              and "<track" in (row.record.get("content_html") or "").lower()]
@@ -184,7 +187,7 @@ def add_tracks(ctx: Context, record: ResourceRecord, media_name: str, pairs: Ite
         if row is not None:
             ctx.tracks.add(row.file.name)
             if all(s.identifier != row.identifier for s in ctx.extra):
-                ctx.extra.append(Sibling(row.file, row.identifier, None if row.stale else row.sha))
+                ctx.extra.append(row.sibling())
 
 
 def _digest(ctx: Context) -> str:

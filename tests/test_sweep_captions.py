@@ -61,22 +61,18 @@ def outcomes(db_url: str, ending: str) -> dict[str, str]:
     """rule -> outcome (the worst when a rule has several findings) of the current result of the
     resource whose identifier ends with `ending`."""
     order = ("failed", "cantTell", "passed", "inapplicable")
-    with session(db_url) as s:
-        findings = s.scalars(select(Result.findings).join(Resource, Resource.current_result_id == Result.id)
-                             .where(Resource.identifier.endswith(ending))).one()
     out: dict[str, str] = {}
-    for f in findings:
+    for f in findings(db_url, ending):
         if f["rule"] in MEDIA_RULES:
             known = out.get(f["rule"], "inapplicable")
             out[f["rule"]] = min(known, f["outcome"], key=order.index)
     return out
 
 
-def messages(db_url: str, ending: str, rule: str) -> list[str]:
+def findings(db_url: str, ending: str) -> list[dict]:
     with session(db_url) as s:
-        findings = s.scalars(select(Result.findings).join(Resource, Resource.current_result_id == Result.id)
-                             .where(Resource.identifier.endswith(ending))).one()
-    return [f["message"] for f in findings if f["rule"] == rule]
+        return s.scalars(select(Result.findings).join(Resource, Resource.current_result_id == Result.id)
+                         .where(Resource.identifier.endswith(ending))).one()
 
 
 def test_caption_module_in_the_same_section_captions_the_video(sim, db_url, tmp_path):
@@ -90,7 +86,8 @@ def test_caption_module_in_the_same_section_captions_the_video(sim, db_url, tmp_
     # a caption module that does not parse: the video is not captioned, and the rule says why
     clip = outcomes(db_url, "cm65#clip.mp4")
     assert clip["media-video-captions"] == clip["media-caption-file-valid"] == "failed"
-    assert any("clip.vtt" in m for m in messages(db_url, "cm65#clip.mp4", "media-caption-file-valid"))
+    assert any("clip.vtt" in f["message"] for f in findings(db_url, "cm65#clip.mp4")
+               if f["rule"] == "media-caption-file-valid")
 
 
 def test_a_pages_track_captions_the_video_it_plays(sim, db_url, tmp_path):
