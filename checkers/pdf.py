@@ -360,18 +360,19 @@ def _check_links(rec: Recorder, pages: PagesInfo, all_owners: list | None) -> No
         if description:
             _check_link_text(rec, description, target, link.page)
     if owners is None:
+        # certain, not cantTell: with no structure tree no link can sit in a Link element
         if links:
-            rec.cant_tell(LINK_TAGGED, "The document is not tagged, so its links cannot be tagged "
-                          "as Link elements (see pdf-not-tagged)")
-        if pages.tabs:
-            rec.cant_tell(TAB_ORDER, "The document is not tagged, so the tab order cannot follow "
-                          "its structure (see pdf-not-tagged)")
-        return
-    for link, owner in zip(links, owners):
-        target = link.uri or "an internal destination"
-        rec.outcome(LINK_TAGGED, owner is not None and owner.type == "Link", "Link annotation is not "
-                    "inside a Link structure element", evidence=f"Link to {target} (page {link.page}) " +
-                    ("not in the structure tree" if owner is None else f"inside /{owner.type}"), page=link.page)
+            rec.failed(LINK_TAGGED, "The PDF is not tagged, so its links are not inside Link structure "
+                       "elements (see pdf-not-tagged)", evidence=f"{len(links)} link annotation(s), no "
+                       "structure tree", page=links[0].page)
+    else:
+        for link, owner in zip(links, owners):
+            target = link.uri or "an internal destination"
+            rec.outcome(LINK_TAGGED, owner is not None and owner.type == "Link", "Link annotation is not "
+                        "inside a Link structure element", evidence=f"Link to {target} (page {link.page}) " +
+                        ("not in the structure tree" if owner is None else f"inside /{owner.type}"),
+                        page=link.page)
+    # PDF/UA-1 7.18.3 asks every page with annotations for /Tabs /S, tagged or not
     for number, tabs in sorted(pages.tabs.items()):
         rec.outcome(TAB_ORDER, tabs == "S", "Page with annotations does not set the tab order to "
                     "the structure order (/Tabs /S)", evidence=f"page {number}: " +

@@ -85,9 +85,10 @@ def check_forms(rec: Recorder, widgets: list[Annotation], owners: list[Owner | N
         rec.outcome(FIELD_NAME, ok, "Form field has no tooltip (/TU) and no alternative description, "
                     "so screen readers announce it without a name",
                     evidence=f"{_field_where(widget)} without /TU or /Alt", page=widget.page)
-    if widgets and owners is None:
-        rec.cant_tell(FIELD_TAGGED, "The document is not tagged, so its form fields cannot be "
-                      "tagged as Form elements (see pdf-not-tagged)")
+    if widgets and owners is None:   # certain: with no structure tree there is no Form element
+        rec.failed(FIELD_TAGGED, "The PDF is not tagged, so its form fields are not inside Form "
+                   "structure elements (see pdf-not-tagged)", evidence=f"{len(widgets)} form field "
+                   "widget(s), no structure tree", page=widgets[0].page)
 
 
 def _field_where(widget: Annotation) -> str:

@@ -78,10 +78,10 @@ def test_untagged_document_fails_and_structure_rules_never_pass():
                       E("Link", "Source", uri="https://example.org", contents="Source")]] * 3, tagged=False)
     findings, _ = check(data)
     assert only(findings, "pdf-not-tagged", "failed")[0].evidence == "no /StructTreeRoot in the catalog"
-    for rule in ("pdf-figure-alt", "pdf-headings-missing"):  # more in tests/test_pdf_untagged.py
+    for rule in ("pdf-figure-alt", "pdf-headings-missing", "pdf-link-tagged"):  # more in test_pdf_untagged.py
         assert outcomes(findings, rule) == ["failed"], rule
-    for rule in ("pdf-table-headers", "pdf-table-structure", "pdf-list-structure", "pdf-link-tagged",
-                 "pdf-tab-order"):
+    assert outcomes(findings, "pdf-tab-order") == ["passed"]      # /Tabs /S on its pages: 7.18.3 holds
+    for rule in ("pdf-table-headers", "pdf-table-structure", "pdf-list-structure"):
         assert outcomes(findings, rule) == ["cantTell"], rule
     for rule in ("pdf-heading-first-not-h1", "pdf-heading-skipped", "pdf-heading-mixed",
                  "pdf-table-scope", "pdf-formula-alt", "pdf-role-map"):
@@ -550,3 +550,9 @@ def test_facts_say_whether_all_text_was_read():
     assert facts.text_complete
     _, facts = check(data, pdf_caps={"text_head_pages": 1, "text_min_chars": 0, "text_tail_pages": 1})
     assert not facts.text_complete
+
+
+def test_untagged_page_with_annotations_still_needs_structure_tab_order():
+    data = make_pdf([Page(content=[E("Link", "Source", uri="https://example.org", contents="Source")], tabs=None)],
+                    tagged=False)
+    assert outcomes(check(data)[0], "pdf-tab-order") == ["failed"]
