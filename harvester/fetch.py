@@ -246,8 +246,10 @@ class Fetcher:
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
               secret_params: Mapping[str, str] | None = None, accept: str | None = None,
-              form: Mapping[str, str] | list[tuple[str, str]] | None = None) -> FetchResult:
+              form: Mapping[str, str] | list[tuple[str, str]] | None = None,
+              max_bytes: int | None = None) -> FetchResult:
         """GET `url` (POST with `form` as body when given) and return the saved body or a 304.
+        `max_bytes` lowers the size cap for this fetch (a Moodle API answer).
 
         `secret_params` are sent as query parameters on GET, as form fields on POST, and only to
         the scheme+host+port of `url`: a redirect to another origin does not receive them.
@@ -262,11 +264,12 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        cap = self.max_bytes if max_bytes is None else min(max_bytes, self.max_bytes)
         deadline = time.monotonic() + self.total_timeout
         with Watchdog(deadline) as watchdog:
             return self._follow(url, method, secrets, lambda current: self._hop(
                 method, current, headers, secrets if _origin(current) == origin else {}, form, deadline,
-                watchdog))
+                watchdog, cap))
 
     def request(self, url: str, *, params: Mapping[str, str] | None = None, max_bytes: int | None = None,
                 accept: str | None = None) -> Reply:
@@ -313,7 +316,7 @@ class Fetcher:
 
     # --- one hop, with retries ---
 
-    def _hop(self, method, url, headers, secrets, form, deadline, watchdog):
+    def _hop(self, method, url, headers, secrets, form, deadline, watchdog, cap):
         host = urlsplit(url).netloc.lower()
         state = self._state(host)
         attempts = max(1, self.retry.attempts)
@@ -322,7 +325,7 @@ class Fetcher:
                 self._wait_turn(state, host, deadline)
                 try:
                     return self._exchange(state.pool, method, url, headers, secrets, form, deadline,
-                                          watchdog)
+                                          watchdog, cap)
                 except Transient as failure:
                     if watchdog.expired:
                         raise self._deadline_error(url) from None
@@ -338,7 +341,7 @@ class Fetcher:
                     time.sleep(wait)
         raise FetchError(f"no attempt made for {url}")
 
-    def _exchange(self, pool, method, url, headers, secrets, form, deadline, watchdog):
+    def _exchange(self, pool, method, url, headers, secrets, form, deadline, watchdog, cap):
         target, body, headers = url, None, dict(headers)
         if method == "POST":
             items = list(form.items()) if isinstance(form, Mapping) else list(form)
@@ -363,7 +366,7 @@ class Fetcher:
                 raise Transient(f"HTTP {status}", resp.headers.get("Retry-After"))
             if not 200 <= status < 300:
                 raise FetchError(f"HTTP {status} for {url}")
-            return self._save(resp, url, watchdog)
+            return self._save(resp, url, watchdog, cap)
         finally:
             # After a whole body the connection is back in the pool already; otherwise (a body
             # not read to its end) it is closed, never reused with bytes pending.
@@ -404,7 +407,7 @@ class Fetcher:
         except u3err.HTTPError as exc:
             raise FetchError(f"request to {url} failed: {_short(exc)}") from None
 
-    def _save(self, resp: BaseHTTPResponse, url: str, watchdog: Watchdog) -> FetchResult:
+    def _save(self, resp: BaseHTTPResponse, url: str, watchdog: Watchdog, cap: int) -> FetchResult:
         fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self._tmp())
         path = Path(name)
         digest = hashlib.sha256()
@@ -413,7 +416,7 @@ class Fetcher:
                 def write(chunk: bytes) -> None:
                     digest.update(chunk)
                     out.write(chunk)
-                size = self._stream(resp, url, self.max_bytes, watchdog, write)
+                size = self._stream(resp, url, cap, watchdog, write)
         except BaseException:
             path.unlink(missing_ok=True)
             raise

@@ -15,7 +15,8 @@ from harvester.fetch import Fetcher, FetchResult, redact
 
 REST_PATH = "/webservice/rest/server.php"
 PLUGINFILE_PATH = "/webservice/pluginfile.php/"
-MAX_API_BYTES = 64 * 2**20     # one core_course_get_contents answer for a very large course
+MAX_API_BYTES = 64 * 2**20     # one core_course_get_contents answer for a very large course (capped
+                               # while it streams: a larger one is a FetchError, the course skipped)
 
 # Errors meaning "this token may not see this course": skip the course, go on.
 COURSE_ACCESS_ERRORS = frozenset({"errorcoursecontextnotvalid", "requireloginerror", "nopermissions",
@@ -103,10 +104,8 @@ class MoodleClient:
     def call(self, function: str, **params: Any) -> Any:
         url = f"{self.site_url}{REST_PATH}?moodlewsrestformat=json&wsfunction={function}"
         result = self.fetcher.fetch(url, form=flatten_params(params), secret_params={"wstoken": self._token},
-                                    accept="application/json")
+                                    accept="application/json", max_bytes=MAX_API_BYTES)
         try:
-            if result.size > MAX_API_BYTES:
-                raise MoodleError(f"{function}: answer of {result.size} bytes is too large", function=function)
             if result.media_type not in ("application/json", "text/json", None):
                 raise MoodleError(f"{function}: expected JSON from {self.site_url}, got {result.media_type} "
                                   f"(is base_url the Moodle site root, and are web services enabled?)",

@@ -383,3 +383,26 @@ def test_simulator_answers_use_moodles_field_names(sim):
                  "contentformat", "contentfiles", "legacyfiles", "legacyfileslast", "display", "displayoptions",
                  "revision", "timemodified", "section", "visible", "groupmode", "groupingid"}
     assert all(set(p) == page_keys for p in sim.pages.values())
+
+
+# --- the safe fetcher's guards on web-service calls ---
+
+def test_a_loopback_site_without_allow_private_is_refused_before_any_call(sim, source):
+    from harvester.fetch import BlockedAddress
+    harvester = MoodleHarvester(source)                 # its own fetcher, from the source's options
+    with pytest.raises(BlockedAddress, match="refusing to connect to 127.0.0.1") as err:
+        list(harvester)
+    assert sim.token not in str(err.value)
+    assert sim.calls == []
+    harvester.close()
+
+
+def test_an_api_answer_over_its_cap_is_refused_by_the_fetcher(sim, fetcher, monkeypatch):
+    from harvester import moodle_api
+    from harvester.fetch import TooLarge
+    client = MoodleClient(sim.url, sim.token, fetcher)
+    assert client.call("core_webservice_get_site_info")["siteid"] == 1
+    monkeypatch.setattr(moodle_api, "MAX_API_BYTES", 100)
+    with pytest.raises(TooLarge, match="100-byte cap") as err:
+        client.call("core_webservice_get_site_info")
+    assert sim.token not in str(err.value)
