@@ -99,7 +99,8 @@ def _table(page: Page, table) -> None:
         if "headers" in keys:
             naming.append(cell)
     headers = [c for c in cells if header_of[c]]
-    columns = max((sum(spans[c][1] if c in spans else 1 for c in rc) for rc in row_cells), default=0)
+    columns = max((sum(spans[c][1] if c in spans else 1 for c in rc) for rc in row_cells), default=0) \
+        if spans else max(map(len, row_cells), default=0)
     role = (table.get("role") or "").strip().lower()
     if role in PRESENTATIONAL:
         semantic = bool(headers) or table.find("caption") is not None
@@ -121,7 +122,8 @@ def _table(page: Page, table) -> None:
                 "Table has no title: add a caption (the editor's table caption field)", table)
     page.report("table-headers", bool(headers),
                 "Table has no header cells: mark the first row and/or column as headers", table)
-    merged = next((c for c in cells if c in spans and (spans[c][0] > 1 or spans[c][1] > 1)), None)
+    merged = next((c for c in cells if c in spans and (spans[c][0] > 1 or spans[c][1] > 1)), None) \
+        if spans else None
     page.report("table-merged-cells", merged is None,
                 "Table has merged cells, which screen readers announce poorly: split them", merged)
     empty_row = next((r for r, rc in zip(rows, row_cells) if rc and all(_empty(page, c) for c in rc)), None)
@@ -244,15 +246,18 @@ def _simple_assignment(page: Page, row_cells: list[list], header_of: dict) -> tu
         last: list = []    # the nearest block of header cells before the current cell
         for cell in line:
             if header_of[cell]:
-                assigned.update(h for h in run if kinds[h] in accept)
+                if run:
+                    assigned.update([h for h in run if kinds[h] in accept])
                 run.append(cell)
                 last = run
             else:
-                heads = [h for h in last if kinds[h] in accept]
-                if heads:
-                    assigned.update(heads)
-                    headed.append(cell)
-                run = []
+                if last:
+                    heads = [h for h in last if kinds[h] in accept]
+                    if heads:
+                        assigned.update(heads)
+                        headed.append(cell)
+                if run:
+                    run = []
     return assigned, any(not _empty(page, cell) for cell in headed)
 
 
@@ -370,17 +375,19 @@ class _TableModel:
 
 
 def _kind(cell, x, y, w, h, data_rows, data_cols) -> str:
-    role = (cell.get("role") or "").strip().lower()
-    if role == "columnheader":
+    keys = cell.keys()   # one call; most header cells have no attributes
+    if keys:
+        role = (cell.get("role") or "").strip().lower() if "role" in keys else ""
+        if role == "columnheader":
+            return "col"
+        if role == "rowheader":
+            return "row"
+        scope = (cell.get("scope") or "").strip().lower() if "scope" in keys else ""
+        if scope in SCOPES:
+            return scope
+    if data_rows.isdisjoint(range(y, y + h)):
         return "col"
-    if role == "rowheader":
-        return "row"
-    scope = (cell.get("scope") or "").strip().lower()
-    if scope in SCOPES:
-        return scope
-    if not any(r in data_rows for r in range(y, y + h)):
-        return "col"
-    if not any(c in data_cols for c in range(x, x + w)):
+    if data_cols.isdisjoint(range(x, x + w)):
         return "row"
     # Data cells both in its row and its column: neither, per the HTML spec, but browsers
     # give it a header role anyway (ACT d0f69e, background): the scans accept it as either.
