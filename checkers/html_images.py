@@ -88,8 +88,13 @@ def _image(page: Page, img) -> None:
     page.report("img-alt-missing", True, "")
     page.report("img-alt-filename", not textcheck.looks_like_file_name(name, src),
                 f"The text alternative {name[:60]!r} is a file name, not a description", img)
-    page.report("img-alt-placeholder", not textcheck.is_placeholder_alt(name),
-                f"The text alternative {name[:60]!r} is a placeholder that describes nothing", img)
+    if textcheck.is_placeholder_alt(name):
+        page.report("img-alt-placeholder", False,
+                    f"The text alternative {name[:60]!r} is a placeholder that describes nothing", img)
+    else:
+        doubt = textcheck.alt_doubt(name)
+        page.report("img-alt-placeholder", None if doubt else True,
+                    f"The text alternative {name[:60]!r} was {doubt}", img)
     page.report("img-alt-too-long", not textcheck.alt_too_long(name),
                 f"The text alternative is {len(name)} characters long (more than {textcheck.ALT_MAX}); "
                 "move the details into the page text or a linked description", img)

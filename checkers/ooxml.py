@@ -526,7 +526,8 @@ def alt_text(nv_props: etree._Element) -> str:
 
 
 def judge_alt(nv_props: etree._Element, image_name: str | None = None) -> tuple[bool | None, str, str]:
-    """(outcome, message, alt) for one drawing object: True described/decorative, False not."""
+    """(outcome, message, alt) for one drawing object: True described/decorative, False not,
+    None (cantTell) for a description Office generated that nobody has checked."""
     if is_decorative(nv_props):
         return True, "marked as decorative", ""
     alt = alt_text(nv_props)
@@ -535,6 +536,9 @@ def judge_alt(nv_props: etree._Element, image_name: str | None = None) -> tuple[
     problem = textcheck.alt_problem(alt, image_name)
     if problem:
         return False, problem + f" ({alt!r}); alt text added from the file name counts as missing", alt
+    doubt = textcheck.alt_doubt(alt)
+    if doubt:
+        return None, f"has alternative text {doubt} ({alt!r})", alt
     return True, "has alternative text", alt
 
 

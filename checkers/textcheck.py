@@ -196,5 +196,14 @@ def alt_problem(alt: str | None, src: str | None = None) -> str | None:
     return None
 
 
+def alt_doubt(alt: str | None) -> str | None:
+    """Why a text alternative needs a person's check (cantTell), or None: Office's own generated
+    descriptions ("… Description automatically generated") are guesses nobody has confirmed."""
+    t = normalise(alt)
+    if t and any(p in t for p in _phrase_set("alt_auto_generated")):
+        return "generated automatically by Office; check that it describes the image"
+    return None
+
+
 def alt_too_long(alt: str | None, limit: int = ALT_MAX) -> bool:
     return bool(alt) and len(alt.strip()) > limit

@@ -45,12 +45,24 @@ def test_img_alt_missing_points_at_the_image():
     ('<img src="x.png" alt="img_0234">', "img-alt-placeholder", "failed"),
     ('<img src="x.png" alt="Load path through a truss">', "img-alt-placeholder", "passed"),
     ('<img src="x.png">', "img-alt-placeholder", "inapplicable"),
+    # Office's generated descriptions (kept when Word saves as HTML): unverified, a person checks
+    ('<img src="x.png" alt="A close up of a logo&#10;&#10;Description automatically generated">',
+     "img-alt-placeholder", "cantTell"),
+    ('<img src="x.png" alt="Une image contenant dessin Description générée automatiquement">',
+     "img-alt-placeholder", "cantTell"),
+    ('<img src="x.png" alt="Descripción generada automáticamente">', "img-alt-placeholder", "cantTell"),
     ('<img src="x.png" alt="' + "word " * 30 + '">', "img-alt-too-long", "failed"),
     ('<img src="x.png" alt="A short description">', "img-alt-too-long", "passed"),
     ('<img src="x.png" alt="">', "img-alt-too-long", "inapplicable"),
 ])
 def test_alt_quality(body, rule, expected):
     assert only(page(body), rule) == expected
+
+
+def test_office_generated_alt_says_why_it_is_doubted():
+    [f] = problems(page('<img src="a.png" alt="A close up of a logo\n\nDescription automatically generated '
+                        'with medium confidence">'), "img-alt-placeholder")
+    assert f.outcome == "cantTell" and "generated automatically by Office" in f.message
 
 
 @pytest.mark.parametrize("body, expected", [

@@ -115,6 +115,13 @@ def nv(**attrs):
     (dict(), False, "has no alternative text"),
     (dict(descr="chart.png"), False, "file name"),
     (dict(descr="Picture 3"), False, "placeholder"),
+    # Office's own generated descriptions, in the alliance's languages: a person must check them
+    (dict(descr="A close up of a logo\n\nDescription automatically generated"), None, "generated automatically"),
+    (dict(descr="A person standing\nDescription automatically generated with medium confidence"), None, "by Office"),
+    (dict(descr="Ein Bild, das Text enthält.\n\nAutomatisch generierte Beschreibung"), None, "by Office"),
+    (dict(descr="Kuva, joka sisältää kohteen teksti Kuvaus luotu automaattisesti"), None, "by Office"),
+    (dict(descr="Картина, която съдържа текст\n\nОписанието е генерирано автоматично"), None, "by Office"),
+    (dict(descr="A description of the leaf, written by its author"), True, "has alternative text"),
 ])
 def test_judge_alt(attrs, ok, why):
     result, message, _ = ooxml.judge_alt(nv(**attrs))
