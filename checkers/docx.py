@@ -132,8 +132,8 @@ class DocumentCheck:
             style = self.styles.props(style_id or self.styles.default_para)
             level = style.level
             outline = _val(props.get(OUTLINE))
-            if outline and outline.isdigit():
-                level = int(outline) + 1 if int(outline) < 9 else None
+            if outline and outline.isdecimal():
+                level = docx_styles.outline_level(outline)  # direct formatting wins over the style
             is_list = style.is_list or NUM_PR in props
             text = _para_text(p)
             out.append(Para(p, i, text, style, level, p in in_tables, is_list))

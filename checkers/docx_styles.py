@@ -46,6 +46,11 @@ def val(el, attr: str = "val") -> str | None:
     return el.get(f"{_W}{attr}") if el is not None else None
 
 
+def outline_level(value: str) -> int | None:
+    """The heading level (1-9) of a w:outlineLvl value given as digits, None for body text (9)."""
+    return int(value) + 1 if int(value) < 9 else None
+
+
 @dataclass
 class StyleProps:
     """What the checks need of a style, with its basedOn chain already applied."""
@@ -130,9 +135,11 @@ class Styles:
         match = HEADING_NAME.match(props.name.strip())
         outline = val(ooxml.child(p_pr, OUTLINE)) if p_pr is not None else None
         if match:
-            props.level = int(match.group(1))
-        elif outline and outline.isdigit() and int(outline) < 9:
-            props.level = int(outline) + 1
+            props.level = int(match.group(1))  # Word fixes the level of its built-in heading styles
+        elif outline and outline.isdecimal():  # (int() reads every decimal digit)
+            # 0-8 are outline levels 1-9; 9 is body text, even in a style based on a heading
+            # ("TOC Heading" is based on Heading 1 with outline level 9).
+            props.level = outline_level(outline)
         elif based is None or props.name.lower() in ("normal", "body text"):
             props.level = None
         if p_pr is not None and ooxml.child(p_pr, NUM_PR) is not None:

@@ -73,6 +73,42 @@ def test_skipped_heading_levels_fail(levels, message):
     assert bad.outcome == "failed" and message in bad.message and bad.location.selector.startswith("paragraph ")
 
 
+def outline_level(paragraph, value: str) -> None:
+    paragraph._p.get_or_add_pPr().append(parse_xml(f'<w:outlineLvl xmlns:w="{f.W}" w:val="{value}"/>'))
+
+
+def toc_heading_style(doc):
+    """Word's "TOC Heading": based on Heading 1, but outline level 9 (body text)."""
+    doc.styles.element.append(parse_xml(
+        f'<w:style xmlns:w="{f.W}" w:type="paragraph" w:styleId="TOCHeading"><w:name w:val="TOC Heading"/>'
+        '<w:basedOn w:val="Heading1"/><w:pPr><w:outlineLvl w:val="9"/></w:pPr></w:style>'))
+    return "TOC Heading"
+
+
+def test_outline_level_9_is_body_text_in_a_style_or_on_the_paragraph():
+    # must fail: the first real heading is level 2 ("Contents" and "Summary" are body text)
+    doc = f.document()
+    doc.add_paragraph("Contents", style=toc_heading_style(doc))
+    outline_level(doc.add_paragraph("Summary", style="Heading 1"), "9")
+    doc.add_paragraph("Chapter one", style="Heading 2")
+    f.body(doc, 60)
+    findings, facts = run(doc)
+    [bad] = f.problems(findings, "docx-heading-skipped")
+    assert bad.outcome == "failed" and "the first heading is level 2" in bad.message
+    assert facts.headings == ["Chapter one"]
+    # must pass: a heading 1 after the TOC heading
+    doc = f.document()
+    doc.add_paragraph("Contents", style=toc_heading_style(doc))
+    doc.add_paragraph("Chapter one", style="Heading 1")
+    doc.add_paragraph("Section one", style="Heading 2")
+    assert outcome(doc, "docx-heading-skipped") == {"passed"}
+    # inapplicable: only a TOC heading, no real heading
+    doc = f.document()
+    doc.add_paragraph("Contents", style=toc_heading_style(doc))
+    f.body(doc, 60)
+    assert outcome(doc, "docx-heading-skipped") == {"inapplicable"}
+
+
 # --- paragraphs that look like headings -------------------------------------------------------
 
 @pytest.mark.parametrize("make, why", [
