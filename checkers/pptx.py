@@ -206,14 +206,18 @@ class DeckCheck:
             self._boxes[key] = boxes
         return self._boxes[key]
 
-    def walk(self, el, slide, number: int, scheme, background, behind, boxes, box=None) -> str | None:
-        """Check one shape (recursing into groups); return its reading-order label, if it has content."""
+    def walk(self, el, slide, number: int, scheme, background, behind, boxes, box=None,
+             inside: str | None = None, described: bool = False) -> str | None:
+        """Check one shape (recursing into groups); return its reading-order label, if it has content.
+        inside: the group without alt text this shape belongs to (named in messages); described:
+        a group around it has alt text (or is decorative), which stands for its parts."""
         tag = el.tag
         nv = _cnv_pr(el)
         box = box or _box(el, boxes)
         name = nv.get("name", _LOCAL[tag]) if nv is not None else _LOCAL[tag]
         if tag == PIC:
-            self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide))
+            if not described:
+                self.check_alt("pptx-image-alt", nv, "picture", slide, number, self.image_name(el, slide), inside)
             self.check_media(el, slide, number, name)
             self.licence_from_picture(nv, el, slide)
             if box:
@@ -225,15 +229,26 @@ class DeckCheck:
             if kind == "table":
                 self.check_table(el, number, name, slide)
                 return name
-            self.check_alt("pptx-chart-alt", nv, kind, slide, number)
+            if not described:
+                self.check_alt("pptx-chart-alt", nv, kind, slide, number, inside=inside)
             return None if nv is not None and ooxml.is_decorative(nv) else name
         if tag == GROUP:
             visual = ooxml.first(el, PIC) is not None or any(
                 GRAPHIC_KINDS.get(g.get("uri"), "") != "table" for g in el.iterdescendants(GRAPHIC_DATA))
-            if visual:
-                self.check_alt("pptx-image-alt", nv, "group", slide, number)
+            # A group needs alt text on itself OR on all its visual parts (rules/pptx.yaml): with
+            # its own alt text (or "Mark as decorative") it is one image and its parts are not
+            # asked; without, each picture, chart or graphic inside is judged as "in group X".
+            decorative = nv is not None and ooxml.is_decorative(nv)
+            own = decorative or (nv is not None and bool(ooxml.alt_text(nv)))
+            if visual and own and not described:
+                self.check_alt("pptx-image-alt", nv, "group", slide, number, inside=inside)
+            if decorative:  # hidden from screen readers with everything in it
+                if box:
+                    behind.append(box)
+                return None
             for child in _shapes(el):
-                self.walk(child, slide, number, scheme, background, behind, boxes)
+                self.walk(child, slide, number, scheme, background, behind, boxes,
+                          inside=inside if own else name, described=described or own)
             return name if visual or ooxml.first(el, A_T) is not None else None
         if tag == SP:
             has_text = any((t.text or "").strip() for t in el.iterdescendants(A_T))
@@ -245,16 +260,19 @@ class DeckCheck:
             return f"{name} ({_snippet(el)})" if has_text else None
         return None
 
-    def check_alt(self, rule: str, nv, kind: str, slide, number: int, image_name: str | None = None) -> None:
+    def check_alt(self, rule: str, nv, kind: str, slide, number: int, image_name: str | None = None,
+                  inside: str | None = None) -> None:
+        where = f" in group {inside!r}" if inside else ""
         if nv is None:
-            self.rec.failed(rule, f"a {kind} on slide {number} has no properties (no alt text)", slide=number)
+            self.rec.failed(rule, f"a {kind}{where} on slide {number} has no properties (no alt text)",
+                            slide=number)
             return
         ok, why, alt = ooxml.judge_alt(nv, image_name)
         if ok is True:
             self.rec.passed(rule)
             return
         name = nv.get("name", kind)
-        self.rec.outcome(rule, ok, f"{kind} {name!r} on slide {number} {why}", slide=number,
+        self.rec.outcome(rule, ok, f"{kind} {name!r}{where} on slide {number} {why}", slide=number,
                          selector=name, evidence=ooxml.evidence_of(nv))
 
     def image_name(self, pic, slide) -> str | None:

@@ -99,6 +99,28 @@ def test_pictures_without_real_alt_fail(descr, why):
     assert bad.refs["wcag"] == ["1.1.1"] and bad.refs["annex"] == "A2.images.1"
 
 
+@pytest.mark.parametrize("descr", [
+    "A close up of a logo\n\nDescription automatically generated",
+    "A person standing in a field\n\nDescription automatically generated with medium confidence",
+    "Ein Bild, das Text, Screenshot enthält.\n\nAutomatisch generierte Beschreibung",
+    "Une image contenant dessin\n\nDescription générée automatiquement",
+])
+def test_office_generated_alt_is_cant_tell(descr):
+    prs, s = titled()
+    pic = f.picture(s, descr)
+    findings, _ = run(prs)
+    [doubt] = f.problems(findings, "pptx-image-alt")
+    assert doubt.outcome == "cantTell" and doubt.location.selector == pic.name
+    assert "generated automatically by Office" in doubt.message
+
+
+def test_office_generated_alt_on_a_group_is_cant_tell_and_its_parts_are_not_asked():
+    prs, s = titled()
+    grp = f.group(s, descr="A diagram of a cycle\n\nDescription automatically generated", picture_descr="")
+    [doubt] = f.problems(run(prs)[0], "pptx-image-alt")
+    assert doubt.outcome == "cantTell" and doubt.location.selector == grp.name
+
+
 def test_title_attribute_counts_as_alt_text():
     prs, s = titled()
     pic = f.picture(s, "")
@@ -106,18 +128,55 @@ def test_title_attribute_counts_as_alt_text():
     assert outcome(prs, "pptx-image-alt") == {"passed"}
 
 
-def test_group_without_alt_fails_and_its_pictures_are_checked_too():
+# A group needs alt text on itself OR on all its visual parts; never judged twice.
+
+def test_group_without_alt_fails_on_its_undescribed_picture_only():
     prs, s = titled()
-    f.group(s, descr=None, picture_descr="")
+    grp = f.group(s, descr=None, picture_descr="")
     findings, _ = run(prs)
-    bad = f.problems(findings, "pptx-image-alt")
-    assert sorted(b.message.split(" ")[0] for b in bad) == ["group", "picture"]
+    [bad] = f.problems(findings, "pptx-image-alt")
+    assert bad.outcome == "failed" and bad.message.startswith("picture ")
+    assert f"in group {grp.name!r}" in bad.message and "no alternative text" in bad.message
 
 
-def test_group_with_alt_passes():
+@pytest.mark.parametrize("descr, picture_descr", [
+    ("Diagram: light energy flows into the leaf", "A red square"),
+    ("Diagram of the water cycle: evaporation, condensation, precipitation", ""),  # the group's alt covers its parts
+    (None, "Cloud icon representing condensation"),  # no group alt, every picture described
+])
+def test_group_described_as_a_whole_or_in_all_its_parts_passes(descr, picture_descr):
     prs, s = titled()
-    f.group(s, descr="Diagram: light energy flows into the leaf")
+    f.group(s, descr=descr, picture_descr=picture_descr)
     assert outcome(prs, "pptx-image-alt") == {"passed"}
+
+
+def test_decorative_group_passes_and_its_parts_are_not_judged():
+    prs, s = titled()
+    grp = f.group(s, descr=None, picture_descr="")
+    f.mark_decorative(grp._element.nvGrpSpPr.cNvPr)
+    findings, _ = run(prs)
+    assert f.results(findings, "pptx-image-alt") == ["passed"]
+    [passed] = [x for x in findings if x.rule == "pptx-image-alt"]
+    assert passed.count == 1  # the group, not its picture
+
+
+def test_group_chart_without_alt_fails_inside_its_group_and_is_covered_by_group_alt():
+    prs, s = titled()
+    grp = s.shapes.add_group_shape()
+    grp._element.append(f.chart(s)._element)  # move the chart into the group
+    findings, _ = run(prs)
+    [bad] = f.problems(findings, "pptx-chart-alt")
+    assert f"in group {grp.name!r}" in bad.message
+    grp._element.nvGrpSpPr.cNvPr.set("descr", "Enrolment rose from 120 to 180")
+    assert outcome(prs, "pptx-chart-alt") == {"inapplicable"}
+    assert outcome(prs, "pptx-image-alt") == {"passed"}
+
+
+def test_group_of_text_boxes_is_inapplicable():
+    prs, s = titled()
+    grp = s.shapes.add_group_shape()
+    grp.shapes.add_textbox(Inches(1), Inches(2), Inches(2), Inches(1)).text_frame.text = "Step 1"
+    assert outcome(prs, "pptx-image-alt") == {"inapplicable"}
 
 
 def test_image_alt_inapplicable_without_pictures():
