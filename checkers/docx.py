@@ -52,6 +52,7 @@ P_STYLE, OUTLINE, NUM_PR = C("w:pStyle"), C("w:outlineLvl"), C("w:numPr")
 GRID_SPAN, H_MERGE = C("w:gridSpan"), C("w:hMerge")
 _R_ID = f"{{{NS['r']}}}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+TXBX_CONTENT = C("w:txbxContent")
 
 
 def check_docx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
@@ -81,6 +82,7 @@ class Para:
     level: int | None
     in_table: bool
     is_list: bool
+    nested: bool = False  # holds a text box or an mc:Fallback copy, whose content is not its own
     link_runs: set = field(default_factory=set)  # runs inside hyperlinks (the elements: an id() of an
     # lxml proxy is reused once the proxy is freed, so ids would match unrelated runs)
 
@@ -119,9 +121,11 @@ class DocumentCheck:
     # --- paragraphs -------------------------------------------------------------------------
 
     def paragraphs(self) -> list[Para]:
+        """Every paragraph once: a text box's paragraphs on their own (not in the paragraph that
+        anchors the box), and none of the mc:Fallback copies Word writes beside the mc:Choice."""
         out = []
         # One pass each instead of walking every paragraph's ancestors.
-        fallback = {p for fb in self.body.iterdescendants(_MC_FALLBACK) for p in fb.iterdescendants(f"{_W}p")}
+        fallback, holders = _nesting(self.body)
         in_tables = {p for tc in self.body.iterdescendants(TC) for p in tc.iterdescendants(f"{_W}p")}
         for i, p in enumerate(self.body.iter(f"{_W}p"), start=1):
             if p in fallback:
@@ -135,8 +139,8 @@ class DocumentCheck:
             if outline and outline.isdecimal():
                 level = docx_styles.outline_level(outline)  # direct formatting wins over the style
             is_list = style.is_list or NUM_PR in props
-            text = _para_text(p)
-            out.append(Para(p, i, text, style, level, p in in_tables, is_list))
+            nested = p in holders
+            out.append(Para(p, i, _para_text(p, nested), style, level, p in in_tables, is_list, nested=nested))
         return out
 
     def collect_text(self, paras: list[Para]) -> None:
@@ -147,7 +151,9 @@ class DocumentCheck:
             if ctype.endswith(("header+xml", "footer+xml", "footnotes+xml", "endnotes+xml")):
                 root = self.pkg.xml(name)
                 if root is not None:
-                    extra.append("\n".join(_para_text(p) for p in root.iter(f"{_W}p")))
+                    fallback, holders = _nesting(root)
+                    extra.append("\n".join(_para_text(p, p in holders) for p in root.iter(f"{_W}p")
+                                           if p not in fallback))
         extra_text = "\n".join(t for t in extra if t.strip())
         if extra_text:
             self.facts.add_text(extra_text)
@@ -345,7 +351,7 @@ class DocumentCheck:
     # --- links --------------------------------------------------------------------------------
 
     def check_links(self, para: Para) -> None:
-        for text, target, runs, tooltip in self.links_in(para.el):
+        for text, target, runs, tooltip in self.links_in(para):
             para.link_runs.update(runs)
             ok, why = ooxml.judge_link_text(text, target)
             where = dict(selector=f"paragraph {para.index}", evidence=f"{text.strip()} -> {target}")
@@ -355,40 +361,28 @@ class DocumentCheck:
                 self.rec.outcome("docx-link-file-type", to_file[1], f"link in paragraph {para.index} "
                                  + textcheck.file_link_problem(to_file[0]), **where)
 
-    def links_in(self, p):
+    def links_in(self, para: Para):
         """(text, target, runs, ScreenTip) for w:hyperlink elements, simple fields and complex
-        HYPERLINK fields."""
-        for link in p.iterdescendants(C("w:hyperlink")):
+        HYPERLINK fields of the paragraph's own content."""
+        p, nested = para.el, para.nested
+        for link in _own(p, (C("w:hyperlink"),), nested):
             rid = link.get(_R_ID)
             if rid in self.rels and self.rels[rid].external:
                 target = self.rels[rid].target
             else:
                 target = "#" + (_val(link, "anchor") or "")
             self.note_link(target)
-            yield _para_text(link), target, list(link.iter(f"{_W}r")), _val(link, "tooltip")
-        for fld in p.iterdescendants(C("w:fldSimple")):
-            url = _field_url(_val(fld, "instr") or "")
-            if url:
-                self.note_link(url)
-                yield _para_text(fld), url, list(fld.iter(f"{_W}r")), _field_tooltip(_val(fld, "instr"))
-        url, tooltip, collecting, text, runs = None, None, False, [], []
-        for r in p.iterchildren(R):
-            char = ooxml.child(r, C("w:fldChar"))
-            kind = _val(char, "fldCharType") if char is not None else None
-            if kind == "begin":
-                url, collecting, text, runs = None, False, [], []
-            instr = ooxml.child(r, C("w:instrText"))
-            if instr is not None and url is None:
-                url, tooltip = _field_url(instr.text or ""), _field_tooltip(instr.text)
-            if kind == "separate" and url:
-                collecting = True
-            elif kind == "end" and collecting:
-                self.note_link(url)
-                yield "".join(text), url, runs, tooltip
-                url, collecting = None, False
-            elif collecting:
-                text.append("".join(t.text or "" for t in r.iterchildren(T)))
-                runs.append(r)
+            yield _para_text(link, nested), target, list(_own(link, (R,), nested)), _val(link, "tooltip")
+        for fld in _own(p, (C("w:fldSimple"),), nested):
+            link = _hyperlink_field(_val(fld, "instr") or "")
+            if link:
+                self.note_link(link[0])
+                yield _para_text(fld, nested), link[0], list(_own(fld, (R,), nested)), link[1]
+        for instruction, text, runs in _complex_fields(_own(p, (R,), nested)):
+            link = _hyperlink_field(instruction)
+            if link:
+                self.note_link(link[0])
+                yield text, link[0], runs, link[1]
 
     def note_link(self, target: str) -> None:
         if target.startswith("#") or target in self.facts.links:
@@ -417,7 +411,7 @@ class DocumentCheck:
             if not para.text.strip() or para.level or para.style.name.lower() in ("title", "subtitle"):
                 continue
             runs = []
-            for r in para.el.iterdescendants(R):
+            for r in _own(para.el, (R,), para.nested):
                 text = "".join(t.text or "" for t in r.iterchildren(T))
                 if text.strip() and r not in para.link_runs:
                     runs.append((r, text, self.run_props(r, para)))
@@ -565,9 +559,36 @@ _TEXT_TAGS = (T, C("w:tab"), C("w:br"), C("w:p"))
 _TAB, _BR, _P = _TEXT_TAGS[1:]
 
 
-def _para_text(el) -> str:
+def _nesting(root) -> tuple[set, set]:
+    """(paragraphs inside mc:Fallback copies, paragraphs holding text boxes or Fallback copies)."""
+    fallback, holders = set(), set()
+    for el in root.iter(TXBX_CONTENT, _MC_FALLBACK):
+        holders.update(el.iterancestors(f"{_W}p"))
+        if el.tag == _MC_FALLBACK:
+            fallback.update(el.iterdescendants(f"{_W}p"))
+    return fallback, holders
+
+
+_NOT_OWN = frozenset((TXBX_CONTENT, _MC_FALLBACK))
+
+
+def _own(el, tags: tuple, nested: bool):
+    """el and its descendants with these tags, in document order; with `nested`, leaving out text
+    boxes (their paragraphs are read on their own) and mc:Fallback copies of mc:Choice content."""
+    if not nested:
+        yield from el.iter(*tags)
+        return
+    stack = [el]
+    while stack:
+        node = stack.pop()
+        if node.tag in tags:
+            yield node
+        stack.extend(c for c in reversed(node) if c.tag not in _NOT_OWN)
+
+
+def _para_text(el, nested: bool = False) -> str:
     parts = []
-    for node in el.iter(*_TEXT_TAGS):
+    for node in _own(el, _TEXT_TAGS, nested):
         tag = node.tag
         if tag == T:
             parts.append(node.text or "")
@@ -588,18 +609,87 @@ def _cell_text(row) -> str:
     return " | ".join(_para_text(tc).strip()[:30] for tc in row)
 
 
-_HYPERLINK_FIELD = re.compile(r'^\s*HYPERLINK\s+(?:\\[a-z]\s+)*"?([^"\s]+)"?', re.IGNORECASE)
+@dataclass
+class _Field:
+    instruction: list = field(default_factory=list)
+    result: list = field(default_factory=list)
+    runs: list = field(default_factory=list)
+    separated: bool = False
 
 
-_FIELD_TOOLTIP = re.compile(r'\\o\s+"([^"]*)"')
+_FLD_CHAR, _INSTR = C("w:fldChar"), C("w:instrText")
 
 
-def _field_tooltip(instr: str | None) -> str | None:
-    """The ScreenTip of a HYPERLINK field (its \\o "..." switch)."""
-    m = _FIELD_TOOLTIP.search(instr or "")
-    return m.group(1) if m else None
+def _complex_fields(runs):
+    """(instruction, result text, result runs) of each complex field (fldChar begin, instrText...,
+    separate, result, end) in these runs, an inner field before the field holding it.
+
+    Word splits an instruction over several w:instrText runs after edits, so all of them are
+    joined. A nested field's result is part of what holds it (its instruction or its result); a
+    nested field's own instruction is part of neither.
+    """
+    stack: list[_Field] = []
+    for r in runs:
+        for node in r.iterchildren(_FLD_CHAR, _INSTR, T, _TAB):
+            tag = node.tag
+            if tag == _FLD_CHAR:
+                kind = _val(node, "fldCharType")
+                if kind == "begin":
+                    stack.append(_Field())
+                elif kind == "separate" and stack:
+                    stack[-1].separated = True
+                elif kind == "end" and stack:
+                    done = stack.pop()
+                    if done.separated:
+                        yield "".join(done.instruction), "".join(done.result), done.runs
+            elif tag == _INSTR:
+                if stack and not stack[-1].separated:
+                    stack[-1].instruction.append(node.text or "")
+            else:
+                piece = node.text or "" if tag == T else "\t"
+                for fld in reversed(stack):  # innermost first
+                    if not fld.separated:
+                        fld.instruction.append(piece)
+                        break
+                    fld.result.append(piece)
+                    if not fld.runs or fld.runs[-1] is not r:
+                        fld.runs.append(r)
 
 
-def _field_url(instr: str) -> str | None:
-    m = _HYPERLINK_FIELD.match(instr)
-    return m.group(1) if m else None
+# A field argument (ECMA-376 Part 1, 17.16.1): quoted text ("\\" and "\"" escaped) or a word.
+_FIELD_TOKEN = re.compile(r'"((?:\\.|[^"\\])*)"?|(\S+)')
+_ESCAPED = re.compile(r"\\(.)")
+_ARGUMENT_SWITCHES = {"l", "o", "t"}  # HYPERLINK switches taking an argument; \m and \n take none
+
+
+def _hyperlink_field(instr: str) -> tuple[str, str | None] | None:
+    r"""(target, ScreenTip) of a HYPERLINK field instruction (ECMA-376 Part 1, 17.16.5.25), None
+    for other fields: `HYPERLINK "address" \l "bookmark" \o "tip" \t "frame"`. A link with only
+    \l goes to a bookmark in the document itself ("#bookmark")."""
+    tokens = []  # (switch letter or "", text)
+    for m in _FIELD_TOKEN.finditer(instr):
+        quoted, word = m.group(1), m.group(2)
+        if quoted is None and len(word) == 2 and word[0] == "\\" and word[1].isalpha():
+            tokens.append((word[1].lower(), ""))
+        else:
+            tokens.append(("", _ESCAPED.sub(r"\1", word if quoted is None else quoted)))
+    if not tokens or tokens[0][0] or tokens[0][1].upper() != "HYPERLINK":
+        return None
+    address = location = tooltip = None
+    i = 1
+    while i < len(tokens):
+        switch, text = tokens[i]
+        if switch in _ARGUMENT_SWITCHES and i + 1 < len(tokens) and not tokens[i + 1][0]:
+            i += 1
+            if switch == "l":
+                location = tokens[i][1]
+            elif switch == "o":
+                tooltip = tokens[i][1]
+        elif not switch and address is None:
+            address = text
+        i += 1
+    if address:
+        return (f"{address}#{location}" if location else address), tooltip
+    if location:
+        return f"#{location}", tooltip
+    return None

@@ -299,16 +299,96 @@ def test_link_rule_inapplicable_without_links():
     assert outcome(f.document(), "docx-link-text") == {"inapplicable"}
 
 
-def field_link(doc, text: str, instruction: str):
-    """A complex HYPERLINK field, as Word writes one (begin, instruction, separate, result, end)."""
+BEGIN, SEPARATE, END = (f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>' for kind in ("begin", "separate", "end"))
+LINK_RUN = ('<w:r><w:rPr><w:rStyle w:val="Hyperlink"/><w:color w:val="0563C1"/><w:u w:val="single"/></w:rPr>'
+            '<w:t xml:space="preserve">{}</w:t></w:r>')
+
+
+def instr(text: str) -> str:
+    return f'<w:r><w:instrText xml:space="preserve">{text}</w:instrText></w:r>'
+
+
+def field_runs(doc, *runs: str):
+    """A paragraph "Read " followed by these w:r elements (XML without namespace declarations)."""
     p = doc.add_paragraph("Read ")
-    for xml in ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
-                f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>',
-                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>',
-                f'<w:r><w:t>{text}</w:t></w:r>',
-                '<w:r><w:fldChar w:fldCharType="end"/></w:r>'):
+    for xml in runs:
         p._p.append(parse_xml(xml.replace("<w:r>", f'<w:r xmlns:w="{f.W}">', 1)))
     return p
+
+
+def field_link(doc, text: str, instruction: str | tuple, link_look: bool = False):
+    """A complex HYPERLINK field, as Word writes one (begin, instruction, separate, result, end);
+    the instruction split over several w:instrText runs when it is a tuple, as Word writes it
+    after edits; with `link_look` the result is blue and underlined (the Hyperlink style)."""
+    pieces = instruction if isinstance(instruction, tuple) else (f" {instruction} ",)
+    return field_runs(doc, BEGIN, *map(instr, pieces), SEPARATE,
+                      LINK_RUN.format(text) if link_look else f"<w:r><w:t>{text}</w:t></w:r>", END)
+
+
+SPLIT_PDF_LINK = (" HYPERLINK \"", "https://example.org/course/syllabus.pdf\" ")
+
+
+def test_hyperlink_field_split_over_runs_fails_link_text_and_file_type():
+    doc = f.document()
+    field_link(doc, "click here", SPLIT_PDF_LINK, link_look=True)
+    findings, facts = run(doc)
+    [bad] = f.problems(findings, "docx-link-text")
+    assert bad.outcome == "failed" and bad.evidence == "click here -> https://example.org/course/syllabus.pdf"
+    [bad] = f.problems(findings, "docx-link-file-type")
+    assert bad.outcome == "failed" and "opens a PDF file" in bad.message
+    # the field's own blue underlined text is a link: only "Read " is judged, and passes
+    assert f.results(findings, "docx-underline-blue") == ["passed"]
+    assert facts.links == ["https://example.org/course/syllabus.pdf"]
+
+
+def test_hyperlink_field_split_over_runs_with_clear_text_passes():
+    doc = f.document()
+    field_link(doc, "the course syllabus (PDF)", (" HYPERLINK ", "\"https://example.org/", "syllabus.pdf\" \\o \"Syllabus\""))
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-link-text") == ["passed"]
+    assert f.results(findings, "docx-link-file-type") == ["passed"]
+
+
+def test_hyperlink_field_to_a_bookmark_is_an_internal_link():
+    doc = f.document()
+    field_link(doc, "the results section", 'HYPERLINK \\l "_Results"')
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-link-text") == ["passed"]
+    assert f.results(findings, "docx-link-file-type") == ["inapplicable"]  # not a link to the file "_Results"
+    assert facts.links == []
+    doc = f.document()
+    field_link(doc, "click here", 'HYPERLINK \\l "_Results" \\o "Results (PDF)"')
+    [bad] = f.problems(run(doc)[0], "docx-link-text")
+    assert bad.evidence == "click here -> #_Results"
+
+
+def test_hyperlink_field_with_address_bookmark_target_frame_and_tooltip():
+    doc = f.document()
+    field_link(doc, "the manual", 'HYPERLINK "https://example.org/manual.pdf" \\l "part2" \\t "_blank" \\o "Manual (PDF)"')
+    findings, facts = run(doc)
+    assert f.results(findings, "docx-link-file-type") == ["passed"]  # the ScreenTip says PDF
+    assert facts.links == ["https://example.org/manual.pdf#part2"]
+
+
+def test_nested_field_result_is_link_text_and_its_instruction_is_not():
+    doc = f.document()
+    field_runs(doc, BEGIN, instr(' HYPERLINK \\l "_Toc1" '), SEPARATE, LINK_RUN.format("Results, page "),
+               BEGIN, instr(" PAGEREF _Toc1 \\h "), SEPARATE, LINK_RUN.format("7"), END, END)
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-link-text") == ["passed"]
+    assert f.results(findings, "docx-underline-blue") == ["passed"]
+    doc = f.document()
+    field_runs(doc, BEGIN, instr(' HYPERLINK "https://example.org/x" '), SEPARATE, BEGIN, instr(" QUOTE here "),
+               SEPARATE, "<w:r><w:t>here</w:t></w:r>", END, END)
+    [bad] = f.problems(run(doc)[0], "docx-link-text")
+    assert bad.evidence == "here -> https://example.org/x"
+
+
+def test_other_fields_are_no_links():
+    doc = f.document()
+    field_runs(doc, BEGIN, instr(" PAGE "), SEPARATE, "<w:r><w:t>3</w:t></w:r>", END)
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-link-text") == ["inapplicable"]
 
 
 # --- links to files -----------------------------------------------------------------------------
