@@ -51,7 +51,7 @@ C_SLD, SP_TREE, SP_PR, NV_PR, PH, CNV_PR, P_XFRM = (C("p:cSld"), C("p:spTree"), 
                                                     C("p:ph"), C("p:cNvPr"), C("p:xfrm"))
 A_T, A_P, A_R, A_RPR, A_XFRM, A_OFF, A_EXT = (C("a:t"), C("a:p"), C("a:r"), C("a:rPr"), C("a:xfrm"),
                                               C("a:off"), C("a:ext"))
-HLINK_CLICK, SOLID_FILL, BLIP, BLIP_FILL = C("a:hlinkClick"), C("a:solidFill"), C("a:blip"), C("a:blipFill")
+HLINK_CLICK, SOLID_FILL, BLIP = C("a:hlinkClick"), C("a:solidFill"), C("a:blip")
 GRAPHIC_DATA, TBL, TR, TC = C("a:graphicData"), C("a:tbl"), C("a:tr"), C("a:tc")
 
 
@@ -103,6 +103,7 @@ class DeckCheck:
         self._style_lists: dict[tuple, etree._Element | None] = {}
         self._backgrounds: dict[tuple, tuple | None] = {}
         self._boxes: dict[str, dict] = {}
+        self._placeholders: dict[str, tuple[dict, dict]] = {}
 
     def run(self) -> list[Finding]:
         if self.presentation is None:
@@ -254,8 +255,8 @@ class DeckCheck:
             has_text = any((t.text or "").strip() for t in el.iterdescendants(A_T))
             if has_text:
                 self.check_links(el, slide, number, name)
-                self.check_contrast(el, box, number, name, scheme, background, behind)
-            if box and (ooxml.child(el, SP_PR, SOLID_FILL) is not None or ooxml.child(el, SP_PR, BLIP_FILL) is not None):
+                self.check_contrast(el, box, slide, number, name, scheme, background, behind)
+            if box and self.shape_fill(el, slide, scheme) != (True, None):  # filled, maybe by its layout
                 behind.append(box)
             return f"{name} ({_snippet(el)})" if has_text else None
         return None
@@ -465,8 +466,18 @@ class DeckCheck:
             return None
         return (255, 255, 255)  # no background anywhere: PowerPoint shows white
 
-    def shape_fill(self, el, scheme):
-        """(known, colour): the shape's own solid fill; known=False for pictures/gradients."""
+    def shape_fill(self, el, slide, scheme):
+        """(known, colour) behind a shape's text: the first fill set along the shape, the layout
+        placeholder it inherits from, then the master's; colour None = no fill, the background
+        shows. known=False for what cannot be measured (gradient, picture, unresolved colour)."""
+        for owner in (el, *self.inherited(el, slide)):
+            fill = self.own_fill(owner, scheme)
+            if fill is not None:
+                return fill
+        return True, None
+
+    def own_fill(self, el, scheme):
+        """The fill one shape sets itself (spPr, else its theme style's fillRef); None if it sets none."""
         colours, clr_map, theme = scheme
         sp_pr = ooxml.child(el, SP_PR)
         if sp_pr is not None:
@@ -474,7 +485,7 @@ class DeckCheck:
                 return True, None
             solid = ooxml.child(sp_pr, SOLID_FILL)
             if solid is not None:
-                return True, ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
+                return _measured(solid, colours, clr_map)
             if any(ooxml.child(sp_pr, C(f"a:{f}")) is not None for f in ("gradFill", "blipFill", "pattFill", "grpFill")):
                 return False, None
         ref = ooxml.child(el, C("p:style"), C("a:fillRef"))
@@ -482,11 +493,28 @@ class DeckCheck:
             styles = self.theme_styles(theme, "fillStyleLst") if theme is not None else None
             idx = int(ref.get("idx"))
             if styles is not None and len(styles) >= idx and etree.QName(styles[idx - 1]).localname == "solidFill":
-                return True, ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
+                return _measured(ref, colours, clr_map)
             return False, None
-        return True, None
+        return None
 
-    def check_contrast(self, el, box, number: int, name: str, scheme, background, behind) -> None:
+    def inherited(self, el, slide) -> list:
+        """The layout and master placeholders a slide placeholder inherits its properties from,
+        matched like its position (placeholder_boxes): by idx, else by type."""
+        ph = _placeholder(el)
+        if ph is None:
+            return []
+        key = slide.layout_part or ""
+        if key not in self._placeholders:
+            self._placeholders[key] = (_placeholders_by_key(slide.layout), _placeholders_by_key(slide.master))
+        layout, master = self._placeholders[key]
+        ph_type = ph.get("type", "obj")
+        found = _lookup(layout, ("idx", ph.get("idx", "0")), ("type", ph_type))
+        if found is not None:
+            ph_type = _placeholder_type(found)
+        parent = _lookup(master, ("type", _master_type(ph_type)), ("type", ph_type))
+        return [x for x in (found, parent) if x is not None]
+
+    def check_contrast(self, el, box, slide, number: int, name: str, scheme, background, behind) -> None:
         runs = []
         for run in el.iterdescendants(A_R):
             fill = ooxml.child(run, A_RPR, SOLID_FILL)
@@ -498,7 +526,7 @@ class DeckCheck:
         if not runs:
             return
         colours, clr_map, _ = scheme
-        known, bg = self.shape_fill(el, scheme)
+        known, bg = self.shape_fill(el, slide, scheme)
         where = dict(slide=number, selector=name)
         if known and bg is None:
             if box is None or any(_overlap(box, other) for other in behind):
@@ -709,6 +737,30 @@ def _box(el, boxes: dict) -> tuple[int, int, int, int] | None:
             box = (boxes.get(("idx", ph.get("idx", "0"))) or boxes.get(("type", ph_type))
                    or boxes.get(("type", _master_type(ph_type))))
     return box
+
+
+def _placeholders_by_key(part) -> dict:
+    """A layout's or master's placeholder shapes by ("idx", n) and ("type", t), first one kept."""
+    out: dict = {}
+    for el in _shapes(ooxml.child(part, C_SLD, SP_TREE)):
+        ph = _placeholder(el)
+        if ph is not None:
+            out.setdefault(("idx", ph.get("idx", "0")), el)
+            out.setdefault(("type", ph.get("type", "obj")), el)
+    return out
+
+
+def _lookup(shapes: dict, *keys):
+    """The first shape found under these keys (elements are tested against None: lxml calls
+    an element without children false)."""
+    return next((shapes[k] for k in keys if shapes.get(k) is not None), None)
+
+
+def _measured(fill, colours, clr_map) -> tuple[bool, tuple | None]:
+    """(known, colour) of a solidFill or fillRef: a colour that cannot be resolved is unknown."""
+    colour_el = ooxml.colour_child(fill)
+    rgb = ooxml.colour_of(colour_el, colours, clr_map) if colour_el is not None else None
+    return (True, rgb) if rgb is not None else (False, None)
 
 
 def _overlap(a, b) -> bool:

@@ -4,6 +4,8 @@ Decks are built by python-pptx in tests/office_factory.py, with raw XML edits wh
 writes something python-pptx has no API for (decorative flag, audio, colours).
 """
 import pytest
+from pptx.dml.color import RGBColor
+from pptx.oxml import parse_xml
 from pptx.util import Inches
 
 from tests import office_factory as f
@@ -429,6 +431,54 @@ def test_text_over_a_picture_is_cant_tell():
     findings, _ = run(prs)
     [doubt] = f.problems(findings, "pptx-text-contrast")
     assert doubt.outcome == "cantTell" and "picture" in doubt.message
+
+
+def title_over_inherited_fill(colour, fill=None, *, where="layout", raw_fill=None, slide_fill=None):
+    """A Title Only slide whose title run is `colour`; the title placeholder of the layout (or of
+    the master) is filled with `fill` (python-pptx) or `raw_fill` (DrawingML spPr children)."""
+    prs = f.deck()
+    layout = prs.slide_layouts[f.TITLE_ONLY]
+    owner = layout if where == "layout" else prs.slide_master
+    [ph] = [p for p in owner.placeholders if p.placeholder_format.idx == 0]
+    if fill == "gradient":
+        ph.fill.gradient()
+    elif fill:
+        ph.fill.solid()
+        ph.fill.fore_color.rgb = RGBColor.from_string(fill)
+    if raw_fill:
+        ph._element.spPr.append(parse_xml(f'<a:solidFill xmlns:a="{f.A}">{raw_fill}</a:solidFill>'))
+    s = prs.slides.add_slide(layout)
+    s.shapes.title.text = "Photosynthesis"
+    s.shapes.title.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor.from_string(colour)
+    if slide_fill == "none":
+        s.shapes.title.fill.background()  # the slide's own a:noFill overrides the layout's fill
+    return prs, s
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    (dict(colour="FFFFFF", fill="1F3864"), "passed"),                     # white on the layout's dark blue
+    (dict(colour="FFFFFF", fill="1F3864", where="master"), "passed"),     # fill set on the master's title
+    (dict(colour="2A4070", fill="1F3864"), "failed"),                     # dark blue on dark blue
+    (dict(colour="FFFFFF", fill="1F3864", slide_fill="none"), "failed"),  # own noFill: white on the white slide
+    (dict(colour="FFFFFF", fill="gradient"), "cantTell"),
+    (dict(colour="FFFFFF", raw_fill='<a:schemeClr val="accent1"><a:tint val="50000"/></a:schemeClr>'), "cantTell"),
+    (dict(colour="FFFFFF", raw_fill='<a:schemeClr val="phClr"/>'), "cantTell"),  # no colour to resolve
+])
+def test_contrast_against_a_fill_inherited_from_layout_or_master(kwargs, expected):
+    prs, _ = title_over_inherited_fill(**kwargs)
+    findings, _ = run(prs)
+    assert set(f.results(findings, "pptx-text-contrast")) == {expected}
+    if expected == "failed":
+        [bad] = f.problems(findings, "pptx-text-contrast")
+        assert bad.evidence.startswith(f"#{kwargs['colour']} on #")
+
+
+def test_text_box_over_a_placeholder_filled_by_its_layout_is_cant_tell():
+    prs, s = title_over_inherited_fill("FFFFFF", "1F3864")
+    f.text_box(s, "Overlapping note", left=Inches(1), top=Inches(0.5), colour="000000")
+    findings, _ = run(prs)
+    [doubt] = f.problems(findings, "pptx-text-contrast")
+    assert doubt.outcome == "cantTell" and "another shape" in doubt.message
 
 
 def test_contrast_inapplicable_without_explicit_colours():
