@@ -1,6 +1,6 @@
 # oerlint: one image for the worker, beat and command-line jobs.
 FROM python:3.12-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver \
+RUN apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver chromium-headless-shell \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
