@@ -172,12 +172,19 @@ def render_and_run(pool: DriverPool, page: ServedPage, rules: list[str], selecto
             d.server.set_page(None)
 
 
+# What a page on http://oerlint.invalid can store: it is not a secure context, so Cache Storage,
+# service workers, OPFS, storage buckets and shared storage do not exist there (WebSQL is gone).
+# Naming these instead of "all" makes the call about 5 ms instead of 25-50 ms.
+_PAGE_STORAGE = "cookies,local_storage,indexeddb,file_systems"
+
+
 def _reset(d) -> None:
-    """Leave nothing of this page for the next one: its storage and cookies go, and its scripts
-    stop running while the driver waits (cheaper than navigating to about:blank)."""
+    """Leave nothing of this page for the next one: its storage and cookies go (local storage
+    clears session storage too), and its scripts stop running while the driver waits (cheaper than
+    navigating to about:blank)."""
     d.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     d.driver.execute_cdp_cmd("Storage.clearDataForOrigin", {"origin": f"http://{PAGE_HOST}",
-                                                            "storageTypes": "all"})
+                                                            "storageTypes": _PAGE_STORAGE})
 
 
 def _not_checked(reason: str) -> Finding:

@@ -209,6 +209,47 @@ def test_endless_scripts_time_out_cleanly_and_the_pool_recovers():
         assert not Path(d.tmp).exists()
 
 
+_STORE = """var done = arguments[0];
+localStorage.setItem('k', '1'); sessionStorage.setItem('k', '1'); document.cookie = 'k=1; max-age=3600';
+var open = indexedDB.open('db', 1);
+open.onupgradeneeded = function () { open.result.createObjectStore('s'); };
+open.onsuccess = function () {
+  open.result.close();
+  webkitRequestFileSystem(0, 1024, function (fs) {
+    fs.root.getFile('f.txt', {create: true}, function () { done(true); }, function () { done(false); });
+  }, function () { done(false); });
+};"""
+_SEEN = """var done = arguments[0];
+indexedDB.databases().then(function (dbs) {
+  webkitRequestFileSystem(0, 1024, function (fs) {
+    fs.root.getFile('f.txt', {}, function () { report(true); }, function () { report(false); });
+  });
+  function report(file) {
+    done({local: localStorage.getItem('k'), session: sessionStorage.getItem('k'), cookie: document.cookie,
+          indexeddb: dbs.length, file: file, secure: isSecureContext,
+          others: [typeof caches, typeof navigator.serviceWorker, typeof navigator.storage,
+                   typeof window.sharedStorage, typeof window.openDatabase]});
+  }
+});"""
+
+
+def test_nothing_a_page_stores_reaches_the_next_page(pool):
+    from checkers.browser import _reset
+    with pool.driver() as lease:
+        d = lease.d
+        for name in ("a.html", "b.html"):
+            url = f"http://oerlint.invalid/{name}"
+            d.server.set_page(ServedPage(url=url, body=page("<main><h1>Store</h1></main>")))
+            d.driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+            d.driver.get(url)
+            if name == "a.html":
+                assert d.driver.execute_async_script(_STORE) is True
+                _reset(d)
+        seen = d.driver.execute_async_script(_SEEN)
+    assert seen == {"local": None, "session": None, "cookie": "", "indexeddb": 0, "file": False,
+                    "secure": False, "others": ["undefined"] * 5}   # no other storage on this origin
+
+
 def test_driver_leaves_no_process_or_directory(pool):
     with DriverPool(size=1) as own:
         with own.driver() as lease:
