@@ -53,6 +53,13 @@ GRID_SPAN, H_MERGE = C("w:gridSpan"), C("w:hMerge")
 _R_ID = f"{{{NS['r']}}}id"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 TXBX_CONTENT = C("w:txbxContent")
+_WPS = "{http://schemas.microsoft.com/office/word/2010/wordprocessingShape}"
+_V = f"{{{NS['v']}}}"
+SOLID_FILL, NO_FILL = C("a:solidFill"), C("a:noFill")
+SHAPE_FILLS = {SOLID_FILL, NO_FILL, *(C(f"a:{kind}") for kind in ("gradFill", "blipFill", "pattFill", "grpFill"))}
+# settings.xml w:clrSchemeMapping values -> theme colour names (bg1/tx1/bg2/tx2 default to lt1/dk1/lt2/dk2)
+WORD_SCHEME_NAMES = {"light1": "lt1", "dark1": "dk1", "light2": "lt2", "dark2": "dk2", "hyperlink": "hlink",
+                     "followedHyperlink": "folHlink"}
 
 
 def check_docx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
@@ -98,6 +105,7 @@ class DocumentCheck:
         self.styles = docx_styles.load_styles(pkg, pkg.related(pkg.main_part, "styles"))
         self.rec = Recorder(RULES)
         self.page_colour = parse_colour("#" + (_val(ooxml.child(root, C("w:background")), "color") or "FFFFFF"))
+        self._theme: tuple | None = None
 
     def run(self) -> list[Finding]:
         core = ooxml.fill_core_facts(self.facts, self.pkg, "docx")
@@ -304,7 +312,8 @@ class DocumentCheck:
     # --- tables -------------------------------------------------------------------------------
 
     def check_tables(self) -> None:
-        for number, tbl in enumerate(self.body.iter(f"{_W}tbl"), start=1):
+        tables = [t for t in self.body.iter(f"{_W}tbl") if next(t.iterancestors(_MC_FALLBACK), None) is None]
+        for number, tbl in enumerate(tables, start=1):
             rows = list(tbl.iterchildren(C("w:tr")))
             where = f"table {number}"
             grid = [list(r.iterchildren(TC)) for r in rows]
@@ -449,18 +458,26 @@ class DocumentCheck:
             self.rec.passed("docx-colour-only")
 
     def check_contrast(self, para: Para, runs) -> None:
-        worst = None
+        worst, unknown = None, None
         for r, text, p in runs:
             if not p.colour:
                 continue  # automatic colour: Word picks black or white against the background
             fg = parse_colour("#" + p.colour)
+            if fg is None:
+                continue
             bg = self.background(r, para)
-            if fg is None or bg is None:
+            if bg is None:
+                unknown = unknown or (p.colour, text)
                 continue
             ratio, need = contrast_ratio(fg, bg), required_ratio(p.size, bool(p.bold))
             if worst is None or ratio - need < worst[0]:
                 worst = (ratio - need, ratio, need, p.colour, bg, text)
-        if worst is None:
+        if worst is None or (worst[0] >= 0 and unknown):
+            if unknown:
+                self.rec.cant_tell("docx-text-contrast", f"text in paragraph {para.index} stands on a fill that "
+                                   "cannot be read (gradient, picture, pattern or unknown colour): check its "
+                                   "contrast", selector=f"paragraph {para.index}",
+                                   evidence=f"#{unknown[0].upper()} — {unknown[1].strip()[:60]}")
             return
         margin, ratio, need, fg, bg, text = worst
         evidence = f"#{fg.upper()} on #{''.join(f'{c:02X}' for c in bg)}: {ratio:.2f}:1 (needs {need:g}:1) — {text.strip()[:60]}"
@@ -468,6 +485,9 @@ class DocumentCheck:
                          f"{ratio:.2f}:1, below {need:g}:1", selector=f"paragraph {para.index}", evidence=evidence)
 
     def background(self, r, para: Para):
+        """The colour behind a run: its shading or highlight, its paragraph's shading, then what
+        holds the paragraph (table cell shading, text box fill), else the page; None when a fill
+        behind it cannot be read."""
         r_pr = ooxml.child(r, R_PR)
         if r_pr is not None:
             fill = _fill(ooxml.child(r_pr, SHD))
@@ -479,12 +499,67 @@ class DocumentCheck:
         fill = _fill(ooxml.child(para.el, P_PR, SHD))
         if fill:
             return fill
-        for tc in para.el.iterancestors(f"{_W}tc"):
-            fill = _fill(ooxml.child(tc, TC_PR, SHD))
+        for holder in para.el.iterancestors(TC, TXBX_CONTENT, f"{_W}p"):
+            if holder.tag == TXBX_CONTENT:
+                known, fill = self.text_box_fill(holder)
+                if not known:
+                    return None
+            else:  # a cell, or the paragraph anchoring a text box without fill
+                fill = _fill(ooxml.child(holder, TC_PR if holder.tag == TC else P_PR, SHD))
             if fill:
                 return fill
-            break
         return self.page_colour
+
+    def text_box_fill(self, content) -> tuple[bool, tuple | None]:
+        """(known, colour) of the shape around a w:txbxContent: (True, None) for a box without
+        fill, whose text stands on what is behind it; (False, None) when it cannot be told."""
+        box = content.getparent()
+        shape = box.getparent() if box is not None else None
+        if shape is not None and box.tag == f"{_WPS}txbx":
+            return self.drawing_fill(shape)
+        if shape is not None and box.tag == f"{_V}textbox":
+            return _vml_fill(shape)
+        return False, None
+
+    def drawing_fill(self, shape) -> tuple[bool, tuple | None]:
+        """A DrawingML shape's fill: wps:spPr's own, else the theme fill its wps:style refers to."""
+        sp_pr = ooxml.child(shape, f"{_WPS}spPr")
+        fill = next((c for c in sp_pr.iterchildren() if c.tag in SHAPE_FILLS), None) if sp_pr is not None else None
+        colours, clr_map, theme = self.theme()
+        if fill is None:
+            ref = ooxml.child(shape, f"{_WPS}style", C("a:fillRef"))
+            idx = ref.get("idx", "0") if ref is not None else "0"
+            if idx == "0":
+                return True, None  # no fill at all
+            styles = theme.find(".//a:fmtScheme/a:fillStyleLst", NS) if theme is not None else None
+            if not idx.isdecimal() or styles is None or not 0 < int(idx) <= len(styles) \
+                    or styles[int(idx) - 1].tag != SOLID_FILL:
+                return False, None  # a gradient or a style the theme does not have
+            # the theme's solid fill in the colour the reference names (its "phClr")
+            fill = styles[int(idx) - 1]
+            colours = {**colours, "phClr": ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)}
+        if fill.tag == NO_FILL:
+            return True, None
+        if fill.tag != SOLID_FILL:
+            return False, None  # gradient, picture, pattern or the group's fill
+        colour = ooxml.colour_child(fill)
+        rgb = ooxml.colour_of(colour, colours, clr_map) if colour is not None else None
+        return rgb is not None, rgb
+
+    def theme(self) -> tuple:
+        """(theme colours, colour map from settings.xml, theme root), read once."""
+        if self._theme is None:
+            part = self.pkg.related(self.pkg.main_part, "theme")
+            theme = self.pkg.xml(part) if part else None
+            settings = self.pkg.related(self.pkg.main_part, "settings")
+            mapping = ooxml.child(self.pkg.xml(settings), C("w:clrSchemeMapping")) if settings else None
+            clr_map = {}
+            for attr, name in (("bg1", "bg1"), ("t1", "tx1"), ("bg2", "bg2"), ("t2", "tx2")):
+                value = _val(mapping, attr)
+                if value:
+                    clr_map[name] = WORD_SCHEME_NAMES.get(value, value)
+            self._theme = (ooxml.theme_colours(theme), clr_map, theme)
+        return self._theme
 
     # --- language and title -------------------------------------------------------------------
 
@@ -546,6 +621,20 @@ def _is_merged(tc) -> bool:
         return int(_val(props.get(GRID_SPAN)) or 1) > 1 or V_MERGE in props or H_MERGE in props
     return (int(_val(ooxml.child(tc, TC_PR, GRID_SPAN)) or 1) > 1 or ooxml.child(tc, TC_PR, V_MERGE) is not None
             or ooxml.child(tc, TC_PR, H_MERGE) is not None)
+
+
+def _vml_fill(shape) -> tuple[bool, tuple | None]:
+    """(known, colour) of a VML shape's fill: filled unless filled="f", white unless fillcolor
+    says otherwise (Word writes "#1f3864 [3204]": the colour, then a theme index)."""
+    fill = ooxml.child(shape, f"{_V}fill")
+    if (shape.get("filled") or "t").lower() in ("f", "false") or \
+            (fill is not None and (fill.get("on") or "t").lower() in ("f", "false")):
+        return True, None
+    if fill is not None and ((fill.get("type") or "solid") != "solid" or fill.get("opacity") not in (None, "1")):
+        return False, None  # gradient, picture, pattern or see-through
+    value = (shape.get("fillcolor") or "white").split()
+    rgb = parse_colour(value[0]) if value else None
+    return rgb is not None, rgb
 
 
 def _fill(shd):

@@ -289,6 +289,36 @@ def doc_link(doc, text: str, url: str, paragraph=None):
     return p
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+VML = "urn:schemas-microsoft-com:vml"
+
+
+def doc_text_box(doc, content: str, fill: str = "", *, style: str = "", vml: str = 'fillcolor="#1f3864 [3204]"',
+                 vml_fill: str = "", drawing: bool = True):
+    """A floating text box holding `content` (w:p XML without namespace declarations), as Word
+    writes it: DrawingML (wps:wsp with the `fill` and `style` XML) in mc:Choice and a VML copy of
+    the same content (v:shape with the `vml` attributes and `vml_fill` v:fill XML) in mc:Fallback; only the VML shape, as
+    Word 2007 wrote it, without `drawing`."""
+    box = f'<w:txbxContent>{content}</w:txbxContent>'
+    pict = f'<w:pict><v:shape type="#_x0000_t202" {vml}>{vml_fill}<v:textbox>{box}</v:textbox></v:shape></w:pict>'
+    run = pict if not drawing else (
+        '<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+        '<wp:anchor distT="0" distB="0" distL="114300" distR="114300" simplePos="0" relativeHeight="1" '
+        'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
+        '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
+        '<wp:extent cx="2000000" cy="600000"/><wp:wrapSquare wrapText="bothSides"/>'
+        '<wp:docPr id="9" name="Text Box 9"/><a:graphic><a:graphicData '
+        f'uri="{WPS}"><wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:prstGeom prst="rect"/>{fill}</wps:spPr>'
+        f'{style}<wps:txbx>{box}</wps:txbx><wps:bodyPr/></wps:wsp></a:graphicData></a:graphic></wp:anchor>'
+        f'</w:drawing></mc:Choice><mc:Fallback>{pict}</mc:Fallback></mc:AlternateContent>')
+    p = doc.add_paragraph()
+    p._p.append(docx_xml(f'<w:r xmlns:w="{W}" xmlns:wp="{WP}" xmlns:a="{A}" xmlns:mc="{MC}" '
+                         f'xmlns:wps="{WPS}" xmlns:v="{VML}">{run}</w:r>'))
+    return p
+
+
 def doc_language(doc, lang: str | None) -> None:
     """Set or remove the document default language (styles.xml docDefaults)."""
     styles = doc.styles.element

@@ -568,6 +568,56 @@ def test_text_contrast(colour, shade, size, expected):
         assert bad.evidence.startswith(f"#{colour} on #")
 
 
+def box_text(text: str, colour: str | None = None, extra: str = "") -> str:
+    colour_xml = f'<w:color w:val="{colour}"/>' if colour else ""
+    return f'<w:p><w:r><w:rPr>{colour_xml}{extra}</w:rPr><w:t>{text}</w:t></w:r></w:p>'
+
+
+SOLID = '<a:solidFill>{}</a:solidFill>'
+NAVY = SOLID.format('<a:srgbClr val="1F3864"/>')
+
+
+@pytest.mark.parametrize("colour, fill, style, expected, evidence", [
+    ("FFFFFF", NAVY, "", "passed", None),                                     # white on the navy box
+    ("404040", NAVY, "", "failed", "#404040 on #1F3864"),
+    ("FFFFFF", SOLID.format('<a:schemeClr val="tx2"/>'), "", "passed", None),  # theme dark 2 (1F497D)
+    ("FFFFFF", SOLID.format('<a:schemeClr val="bg1"/>'), "", "failed", "#FFFFFF on #FFFFFF"),
+    ("FFFFFF", "", '<wps:style><a:fillRef idx="1"><a:schemeClr val="tx2"/></a:fillRef></wps:style>', "passed", None),
+    ("FFFFFF", "", '<wps:style><a:fillRef idx="1"><a:schemeClr val="bg1"/></a:fillRef></wps:style>', "failed", None),
+    ("FFFFFF", "<a:noFill/>", "", "failed", "#FFFFFF on #FFFFFF"),            # a box without fill: the page
+    ("FFFFFF", "", "", "failed", "#FFFFFF on #FFFFFF"),                       # no fill and no style: the page
+    ("FFFFFF", '<a:gradFill><a:gsLst/></a:gradFill>', "", "cantTell", "#FFFFFF"),
+    ("FFFFFF", SOLID.format('<a:schemeClr val="tx2"><a:tint val="40000"/></a:schemeClr>'), "", "cantTell", None),
+    ("FFFFFF", "", '<wps:style><a:fillRef idx="2"><a:schemeClr val="tx2"/></a:fillRef></wps:style>', "cantTell", None),
+])
+def test_text_box_fill_is_the_background_of_its_text(colour, fill, style, expected, evidence):
+    doc = f.document()
+    f.doc_text_box(doc, box_text("Key point: photosynthesis stores energy.", colour), fill, style=style)
+    findings, _ = run(doc)
+    assert f.results(findings, "docx-text-contrast") == [expected]  # once, not for the Fallback copy too
+    if evidence:
+        [bad] = f.problems(findings, "docx-text-contrast")
+        assert bad.evidence.startswith(evidence)
+
+
+@pytest.mark.parametrize("vml, vml_fill, expected", [
+    ('fillcolor="#1f3864 [3204]"', "", "passed"),
+    ('filled="f"', "", "failed"),                       # no fill: white text on the white page
+    ("", "", "failed"),                                 # VML shapes are white unless told otherwise
+    ('fillcolor="#1f3864"', '<v:fill type="gradient" color2="white"/>', "cantTell"),
+])
+def test_legacy_vml_text_box_fill(vml, vml_fill, expected):
+    doc = f.document()
+    f.doc_text_box(doc, box_text("Key point", "FFFFFF"), vml=vml, vml_fill=vml_fill, drawing=False)
+    assert outcome(doc, "docx-text-contrast") == {expected}
+
+
+def test_text_box_with_automatic_colour_is_inapplicable_for_contrast():
+    doc = f.document()
+    f.doc_text_box(doc, box_text("Key point"), NAVY)
+    assert outcome(doc, "docx-text-contrast") == {"inapplicable"}
+
+
 def test_contrast_inapplicable_without_explicit_colours():
     doc = f.document()
     f.body(doc, 20)
@@ -575,6 +625,35 @@ def test_contrast_inapplicable_without_explicit_colours():
 
 
 # --- facts ------------------------------------------------------------------------------------
+
+def test_text_box_content_is_read_once():
+    # Word writes the box twice (DrawingML mc:Choice, VML mc:Fallback) inside the paragraph anchoring it
+    doc = f.document()
+    p = doc.add_paragraph("Anchor words. ")
+    f.doc_text_box(doc, box_text("Key point: photosynthesis stores energy.")
+                   + box_text("Remember this", extra='<w:u w:val="single"/>'), NAVY)
+    p._p.append(doc.paragraphs[-1]._p[-1])  # the box's run into the paragraph with text of its own
+    findings, facts = run(doc)
+    assert facts.word_count == 2 + 5 + 2 and facts.text.count("photosynthesis") == 1
+    [bad] = f.problems(findings, "docx-underline-blue")
+    assert bad.outcome == "failed" and bad.evidence == "underlined: Remember this"
+    assert f.results(findings, "docx-underline-blue").count("passed") == 1  # the anchor and first box paragraph
+
+
+def test_link_and_table_in_a_text_box_are_judged_once():
+    doc = f.document()
+    link = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> HYPERLINK "https://example.org/a" '
+            '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>click here</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    table = ('<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Stage</w:t></w:r></w:p></w:tc></w:tr>'
+             '<w:tr><w:tc><w:p><w:r><w:t>Light</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p/>')
+    f.doc_text_box(doc, link + table, NAVY)
+    findings, facts = run(doc)
+    [bad] = f.problems(findings, "docx-link-text")
+    assert bad.outcome == "failed" and bad.evidence == "click here -> https://example.org/a"
+    assert f.results(findings, "docx-link-text") == ["failed"] and facts.links == ["https://example.org/a"]
+    assert f.results(findings, "docx-table-header") == ["failed"]
+
 
 def test_facts_from_core_properties_body_and_footer():
     doc = f.document("Photosynthesis basics")
