@@ -455,14 +455,14 @@ class DeckCheck:
                 continue
             solid = ooxml.child(bg, C("p:bgPr"), SOLID_FILL)
             if solid is not None:
-                return ooxml.colour_of(ooxml.colour_child(solid), colours, clr_map)
+                return _measured(solid, colours, clr_map)[1]
             ref = ooxml.child(bg, C("p:bgRef"))
             if ref is not None and theme is not None:
                 idx = int(ref.get("idx", "0") or 0)
                 styles = self.theme_styles(theme, "bgFillStyleLst")
                 if idx >= 1001 and styles is not None and len(styles) > idx - 1001 \
                         and etree.QName(styles[idx - 1001]).localname == "solidFill":
-                    return ooxml.colour_of(ooxml.colour_child(ref), colours, clr_map)
+                    return _measured(ref, colours, clr_map)[1]
             return None
         return (255, 255, 255)  # no background anywhere: PowerPoint shows white
 
@@ -540,7 +540,7 @@ class DeckCheck:
             return
         worst = None
         for run, text, fill in runs:
-            fg = ooxml.colour_of(ooxml.colour_child(fill), colours, clr_map)
+            fg = _measured(fill, colours, clr_map)[1]
             if fg is None:
                 self.rec.cant_tell("pptx-text-contrast", f"text colour of {text[:40]!r} on slide {number} "
                                    "is a theme variant oerlint cannot resolve", evidence=ooxml.evidence_of(fill), **where)

@@ -481,6 +481,15 @@ def test_text_box_over_a_placeholder_filled_by_its_layout_is_cant_tell():
     assert doubt.outcome == "cantTell" and "another shape" in doubt.message
 
 
+def test_fill_without_a_colour_is_cant_tell_not_unreadable():
+    # <a:solidFill/> with no colour inside: on the layout's title, then on the slide's title run
+    prs, _ = title_over_inherited_fill("FFFFFF", raw_fill="<!-- no colour -->")
+    assert outcome(prs, "pptx-text-contrast") == {"cantTell"}
+    prs, s = title_over_inherited_fill("FFFFFF", "1F3864")
+    s.shapes.title.text_frame.paragraphs[0].runs[0]._r.rPr.find(f"{{{f.A}}}solidFill").clear()
+    assert outcome(prs, "pptx-text-contrast") == {"cantTell"}
+
+
 def test_contrast_inapplicable_without_explicit_colours():
     assert outcome(titled(body="Theme colours only")[0], "pptx-text-contrast") == {"inapplicable"}
 
