@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checkers.findings import Recorder
 from checkers.pdf_struct import STANDARD_TYPES, Node, StructTree, attribute, heading_level, name
-from checkers.textcheck import alt_problem
+from checkers.textcheck import alt_doubt, alt_problem
 
 FIGURE, FORMULA = "pdf-figure-alt", "pdf-formula-alt"
 HEADINGS_MISSING, FIRST_H1 = "pdf-headings-missing", "pdf-heading-first-not-h1"
@@ -46,6 +46,9 @@ def check_alternatives(tree: StructTree, rec: Recorder) -> None:
             elif alt and (problem := alt_problem(alt)):
                 rec.failed(FIGURE, f"Figure's {problem}", evidence=f"{where(node)} /Alt ({alt})",
                            page=node.page)
+            elif alt and (doubt := alt_doubt(alt)):   # Office keeps its generated text in the PDF
+                rec.cant_tell(FIGURE, f"Figure's text alternative was {doubt}",
+                              evidence=f"{where(node)} /Alt ({alt})", page=node.page)
             else:
                 rec.passed(FIGURE)
         elif node.type == "Formula":

@@ -194,6 +194,12 @@ def test_figure_with_file_name_or_placeholder_alt_fails(alt, why):
     assert why in failure.message + failure.evidence
 
 
+def test_figure_with_office_generated_alt_needs_a_person():
+    alt = "A diagram of a heat engine\n\nDescription automatically generated"
+    doubt = only(check(make_pdf([[E("Figure", image=True, alt=alt)]]))[0], "pdf-figure-alt", "cantTell")[0]
+    assert "generated automatically by Office" in doubt.message and doubt.location.page == 1
+
+
 def test_custom_figure_tag_is_resolved_through_the_role_map():
     data = make_pdf([[E("Diagram", image=True)]], role_map={"Diagram": "Figure"})
     failure = only(check(data)[0], "pdf-figure-alt", "failed")[0]
