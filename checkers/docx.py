@@ -664,9 +664,10 @@ _NOT_OWN = frozenset((TXBX_CONTENT, _MC_FALLBACK))
 def _own(el, tags: tuple, nested: bool):
     """el and its descendants with these tags, in document order; with `nested`, leaving out text
     boxes (their paragraphs are read on their own) and mc:Fallback copies of mc:Choice content."""
-    if not nested:
-        yield from el.iter(*tags)
-        return
+    return _walk(el, tags) if nested else el.iter(*tags)
+
+
+def _walk(el, tags: tuple):
     stack = [el]
     while stack:
         node = stack.pop()
