@@ -104,8 +104,8 @@ class OAIHarvester:
     def __init__(self, source, *, checkpoint: Checkpoint | None = None, since: str | None = None,
                  limit: int | None = None, on_checkpoint: CheckpointSink | None = None, fetcher=None,
                  retry: RetryPolicy | None = None, timeout: float | tuple[float, float] | None = None,
-                 raw_dir: str | Path | None = None, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
-                 total_timeout: float = DEFAULT_TOTAL_TIMEOUT):
+                 raw_dir: str | Path | None = None, max_page_bytes: int | None = None,
+                 total_timeout: float | None = None):
         self.source = source
         self.stats = HarvestStats()
         self.limit = limit
@@ -114,6 +114,11 @@ class OAIHarvester:
         self.fetcher = fetcher        # for file downloads by the sweep; protocol requests have their own
         self.raw_dir = Path(raw_dir) if raw_dir else DEFAULT_RAW_DIR
         options = source.options or {}
+        # explicit arguments, else the source's options, else the defaults
+        if max_page_bytes is None:
+            max_page_bytes = int(float(options.get("max_page_mb", DEFAULT_MAX_PAGE_BYTES / 2**20)) * 2**20)
+        if total_timeout is None:
+            total_timeout = float(options.get("total_timeout", DEFAULT_TOTAL_TIMEOUT))
         # protocol requests go through the safe fetcher, guarded and polite as the source says
         self.http = OAIHttp(stats=self.stats, retry=retry, max_page_bytes=max_page_bytes,
                             fetcher=oai_fetcher(options, timeout, total_timeout))

@@ -9,6 +9,8 @@
         metadata_prefix: [lom, oai_dc] # preference list (default: richest offered)
         sets: [oer]
         reconcile_days: 7              # list every identifier to find deletions (default 7)
+        max_page_mb: 50                # refuse a protocol page larger than this (default 50)
+        total_timeout: 300             # seconds for one whole protocol answer (default 300)
         quiet_days: 30                 # flag a source that used to change and went quiet (false: off)
       - name: campus-moodle
         institution: Example University
@@ -46,7 +48,7 @@ HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
 COMMON_KEYS = {"name", "institution", "kind", "base_url", "schedule",
                "rate", "max_concurrency", "allow_private", "browser", "policy", "timeout", "quiet_days"}
-KIND_KEYS = {"oai": {"metadata_prefix", "sets", "reconcile_days"},
+KIND_KEYS = {"oai": {"metadata_prefix", "sets", "reconcile_days", "max_page_mb", "total_timeout"},
              "moodle": {"token_env", "courses", "categories"}}
 SECRET_KEYS = {"token", "wstoken", "password", "secret", "api_key"}
 
@@ -294,4 +296,6 @@ _OPTION_CHECKS = {
     "policy": _policy,
     "reconcile_days": _number(0),
     "quiet_days": _days_or_off,
+    "max_page_mb": _number(0.1),
+    "total_timeout": _number(1),
 }

@@ -357,6 +357,11 @@ def test_an_oversized_page_is_refused_and_not_asked_again(server):
     assert len(listrecord_requests(server)) == 1
 
 
+def test_the_page_cap_comes_from_the_source_options(server):
+    h, records = harvest(server, options={"max_page_mb": 0.02})   # 20,971 bytes
+    assert records == [] and "more than the 20971-byte cap" in h.stats.messages[0]
+
+
 def test_pages_share_one_kept_alive_connection(server, connect_spy):
     h, records = harvest(server)
     assert len(records) == N and len(server.log.requests) == 7         # Identify, formats, 5 pages
