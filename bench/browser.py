@@ -20,7 +20,7 @@ from collections import Counter
 from bench.html import make_page
 from checkers import browser
 from checkers.browser import check_html_with_browser
-from checkers.browser_pool import DriverPool, browser_installed
+from checkers.browser_pool import CHROMIUM, DriverPool, browser_installed
 from checkers.engine import Context
 from checkers.html import check_html
 
@@ -152,8 +152,8 @@ def run() -> None:
         print("  skipped: Debian's chromium and chromium-driver are not installed (tools/install-browser)")
         return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"  {PAGE_BYTES // 1000} KB pages, {SECONDS:g} s per setting, {os.cpu_count()} core(s), "
-          f"load average {load:.1f}")
+    print(f"  {os.path.basename(CHROMIUM)}, {PAGE_BYTES // 1000} KB pages, {SECONDS:g} s per setting, "
+          f"{os.cpu_count()} core(s), load average {load:.1f}")
     one = measure(1)
     measure(2)
     if one["memory"]:

@@ -109,6 +109,9 @@ class PageServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        # Chromium drops idle proxy connections; socketserver would print each reset to stderr.
+        self._httpd.handle_error = lambda request, address: log.debug(
+            "page server: connection from %s failed", address, exc_info=True)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="oerlint-page-server",
                                         daemon=True)
