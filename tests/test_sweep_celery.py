@@ -140,8 +140,9 @@ def _broker_state() -> str:
             f"restore-lock ttl={r.ttl('unacked_mutex')}")
 
 
-@pytest.mark.timeout(150)
-def test_a_worker_killed_mid_sweep_its_chunk_finishes_on_the_other(server, celery_env, procs, pg):
+def _sweep_killing_a_worker(server, procs, pg) -> tuple[dict, int, int]:
+    """Two workers sweep; one is killed with SIGKILL once a quarter is done. Returns the sweep's
+    outcome, the number of items and how many were done at the kill."""
     from sweeps.tasks import run_on_celery
     server.file_delay = 0.04          # slow enough that the kill lands in the middle of the sweep
     victim = procs.start("worker", "-c", "2", "-l", "INFO")
@@ -157,6 +158,12 @@ def test_a_worker_killed_mid_sweep_its_chunk_finishes_on_the_other(server, celer
     killed_at = _done_items(pg)
     runner.join(130)
     assert outcome.get("status") == "succeeded", f"{_broker_state()}\n{procs.logs()}"
+    return outcome, total, killed_at
+
+
+@pytest.mark.timeout(150)
+def test_a_worker_killed_mid_sweep_its_chunk_finishes_on_the_other(server, celery_env, procs, pg):
+    outcome, total, killed_at = _sweep_killing_a_worker(server, procs, pg)
     assert killed_at < total               # the kill did land in the middle
     assert outcome["checked"] == total and outcome["pending"] == 0 and outcome["errors"] == 0, outcome
     after = stored(pg)
@@ -209,20 +216,7 @@ def test_a_chunk_that_never_comes_back_is_sent_again(server, celery_env, procs, 
     import redis
     redis.Redis.from_url(BROKER).set("unacked_mutex", "a-dead-worker", ex=600)
     celery_env["OERLINT_REDISPATCH_SECONDS"] = "6"
-    from sweeps.tasks import run_on_celery
-    server.file_delay = 0.04
-    victim = procs.start("worker", "-c", "2", "-l", "INFO")
-    procs.start("worker", "-c", "2", "-l", "INFO")
-    outcome: dict = {}
-    runner = threading.Thread(target=lambda: outcome.update(
-        run_on_celery(make_source(server.url), poll=0.3, timeout=120)), daemon=True)
-    runner.start()
-    total = units(server)
-    _wait(lambda: _done_items(pg) >= total // 4, 60, "a quarter of the sweep", procs)
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.wait(5)
-    runner.join(130)
-    assert outcome.get("status") == "succeeded", f"{_broker_state()}\n{procs.logs()}"
+    outcome, total, _ = _sweep_killing_a_worker(server, procs, pg)
     assert outcome["checked"] == total and outcome["pending"] == 0, outcome
     after = stored(pg)
     assert after.live == after.current == total and after.crossed == 0
