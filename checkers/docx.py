@@ -44,7 +44,11 @@ LIST_MARKER = re.compile(r"^\s*(?:[•◦▪‣●○■□➢►✓✔\-*–—
 _W = f"{{{NS['w']}}}"
 C = ooxml.clark
 P_PR, R_PR, T, R, TC, TC_PR, V_MERGE = C("w:pPr"), C("w:rPr"), C("w:t"), C("w:r"), C("w:tc"), C("w:tcPr"), C("w:vMerge")
-SHD = C("w:shd")
+SHD, TR, TBL, TBL_PR = C("w:shd"), C("w:tr"), C("w:tbl"), C("w:tblPr")
+UNKNOWN = "unknown"  # a colour that is set but cannot be told (a str, so it compares and hashes)
+# conditional table formats, strongest group first (ECMA-376 17.7.6); see DocumentCheck.conditional
+CONDITION_GROUPS = (("nwCell", "neCell", "swCell", "seCell"), ("firstRow", "lastRow", "firstCol", "lastCol"),
+                    ("band1Horz", "band2Horz", "band1Vert", "band2Vert"))
 INLINE, ANCHOR = C("wp:inline"), C("wp:anchor")
 WRAPS = {C("wp:wrapSquare"): "square", C("wp:wrapTight"): "tight", C("wp:wrapThrough"): "through",
          C("wp:wrapTopAndBottom"): "top and bottom", C("wp:wrapNone"): "in front of text"}
@@ -60,6 +64,7 @@ SHAPE_FILLS = {SOLID_FILL, NO_FILL, *(C(f"a:{kind}") for kind in ("gradFill", "b
 # settings.xml w:clrSchemeMapping values -> theme colour names (bg1/tx1/bg2/tx2 default to lt1/dk1/lt2/dk2)
 WORD_SCHEME_NAMES = {"light1": "lt1", "dark1": "dk1", "light2": "lt2", "dark2": "dk2", "hyperlink": "hlink",
                      "followedHyperlink": "folHlink"}
+WORD_THEME_SLOTS = {"background1": "bg1", "text1": "tx1", "background2": "bg2", "text2": "tx2"}  # w:themeFill
 
 
 def check_docx(data: bytes, ctx) -> tuple[list[Finding], ContentFacts]:
@@ -106,6 +111,8 @@ class DocumentCheck:
         self.rec = Recorder(RULES)
         self.page_colour = parse_colour("#" + (_val(ooxml.child(root, C("w:background")), "color") or "FFFFFF"))
         self._theme: tuple | None = None
+        self._cells: dict = {}  # table cell -> what its table gives it (table_cell)
+        self._rows: dict = {}   # table -> {row: index}
 
     def run(self) -> list[Finding]:
         core = ooxml.fill_core_facts(self.facts, self.pkg, "docx")
@@ -459,24 +466,32 @@ class DocumentCheck:
 
     def check_contrast(self, para: Para, runs) -> None:
         worst, unknown = None, None
+        cell = next(para.el.iterancestors(TC, TXBX_CONTENT), None) if para.in_table else None
         for r, text, p in runs:
-            if not p.colour:
+            colour = p.colour
+            if not p.colour_set and cell is not None and cell.tag == TC:
+                from_table = self.table_cell(cell)[1]  # the table style's, below the paragraph style
+                colour = colour if from_table is None else from_table
+            if colour is UNKNOWN:
+                unknown = unknown or ("?", text)
+                continue
+            if not colour:
                 continue  # automatic colour: Word picks black or white against the background
-            fg = parse_colour("#" + p.colour)
+            fg = parse_colour("#" + colour)
             if fg is None:
                 continue
             bg = self.background(r, para)
             if bg is None:
-                unknown = unknown or (p.colour, text)
+                unknown = unknown or (colour, text)
                 continue
             ratio, need = contrast_ratio(fg, bg), required_ratio(p.size, bool(p.bold))
             if worst is None or ratio - need < worst[0]:
-                worst = (ratio - need, ratio, need, p.colour, bg, text)
+                worst = (ratio - need, ratio, need, colour, bg, text)
         if worst is None or (worst[0] >= 0 and unknown):
             if unknown:
-                self.rec.cant_tell("docx-text-contrast", f"text in paragraph {para.index} stands on a fill that "
-                                   "cannot be read (gradient, picture, pattern or unknown colour): check its "
-                                   "contrast", selector=f"paragraph {para.index}",
+                self.rec.cant_tell("docx-text-contrast", f"text in paragraph {para.index} has a colour or stands on "
+                                   "a fill that cannot be read (gradient, picture, pattern, theme tint or unknown "
+                                   "colour): check its contrast", selector=f"paragraph {para.index}",
                                    evidence=f"#{unknown[0].upper()} — {unknown[1].strip()[:60]}")
             return
         margin, ratio, need, fg, bg, text = worst
@@ -486,29 +501,137 @@ class DocumentCheck:
 
     def background(self, r, para: Para):
         """The colour behind a run: its shading or highlight, its paragraph's shading, then what
-        holds the paragraph (table cell shading, text box fill), else the page; None when a fill
-        behind it cannot be read."""
+        holds the paragraph (table cell: its shading, else its table's, see table_cell), text box
+        fill), else the page; None when a fill behind it cannot be read."""
         r_pr = ooxml.child(r, R_PR)
         if r_pr is not None:
-            fill = _fill(ooxml.child(r_pr, SHD))
+            fill = self.shading(ooxml.child(r_pr, SHD))
             if fill:
-                return fill
+                return _known(fill)
             highlight = _val(ooxml.child(r_pr, C("w:highlight")))
             if highlight and highlight != "none":
                 return parse_colour(HIGHLIGHTS.get(highlight.lower(), highlight))
-        fill = _fill(ooxml.child(para.el, P_PR, SHD))
+        fill = self.shading(ooxml.child(para.el, P_PR, SHD))
         if fill:
-            return fill
+            return _known(fill)
         for holder in para.el.iterancestors(TC, TXBX_CONTENT, f"{_W}p"):
             if holder.tag == TXBX_CONTENT:
                 known, fill = self.text_box_fill(holder)
                 if not known:
                     return None
-            else:  # a cell, or the paragraph anchoring a text box without fill
-                fill = _fill(ooxml.child(holder, TC_PR if holder.tag == TC else P_PR, SHD))
+            elif holder.tag == TC:
+                fill = self.shading(ooxml.child(holder, TC_PR, SHD)) or self.table_cell(holder)[0]
+            else:  # the paragraph anchoring a text box without fill
+                fill = self.shading(ooxml.child(holder, P_PR, SHD))
             if fill:
-                return fill
+                return _known(fill)
         return self.page_colour
+
+    def shading(self, shd):
+        """A w:shd's colour: an RGB tuple, None for no shading, UNKNOWN for a pattern, a bad
+        value or a theme colour that cannot be resolved (Word's tint/shade transforms are not)."""
+        if shd is None or (_val(shd) or "clear") == "nil":
+            return None
+        if (_val(shd) or "clear") != "clear":
+            return UNKNOWN  # a pattern mixes w:color into the fill
+        theme = _val(shd, "themeFill")
+        if theme and theme != "none":  # Word draws the theme colour, whatever w:fill says
+            if _val(shd, "themeFillTint") or _val(shd, "themeFillShade"):
+                return UNKNOWN
+            return self.theme_colour(theme) or UNKNOWN
+        fill = _val(shd, "fill")
+        if not fill or fill.lower() == "auto":
+            return None
+        return parse_colour("#" + fill) or UNKNOWN
+
+    def text_colour(self, colour) -> str | None:
+        """A table style's w:color as hex, "" for automatic, None if unset, UNKNOWN if unreadable."""
+        if colour is None:
+            return None
+        theme = _val(colour, "themeColor")
+        if theme and theme != "none":
+            rgb = None if _val(colour, "themeTint") or _val(colour, "themeShade") else self.theme_colour(theme)
+            return "".join(f"{c:02X}" for c in rgb) if rgb else UNKNOWN
+        value = _val(colour) or ""
+        if value.lower() == "auto":
+            return ""
+        return value if parse_colour("#" + value) else UNKNOWN
+
+    def theme_colour(self, name: str):
+        """The RGB of a Word theme colour name (accent1, background1, text2...), or None."""
+        colours, clr_map, _ = self.theme()
+        slot = WORD_THEME_SLOTS.get(name)
+        slot = clr_map.get(slot, ooxml.SCHEME_ALIASES[slot]) if slot else WORD_SCHEME_NAMES.get(name, name)
+        return colours.get(slot)
+
+    def table_cell(self, tc) -> tuple:
+        """(fill, text colour) a cell gets from its table, read once per cell (see table_format)."""
+        if tc not in self._cells:
+            self._cells[tc] = self.table_format(tc)
+        return self._cells[tc]
+
+    def table_format(self, tc) -> tuple:
+        """(fill, text colour) from the table around a cell without shading of its own: the table
+        style's conditional formats enabled by tblLook for the cell's place, then its whole-table
+        cell shading, the table's own w:tblPr/w:shd, the style's w:tblPr/w:shd. Each is None when
+        unset and UNKNOWN when it cannot be told (see conditional)."""
+        tr = tc.getparent()
+        tbl = tr.getparent() if tr is not None else None
+        if tbl is None or tr.tag != TR or tbl.tag != TBL:
+            return None, None
+        tbl_pr = ooxml.child(tbl, TBL_PR)
+        style = _val(ooxml.child(tbl_pr, C("w:tblStyle"))) if tbl_pr is not None else None
+        conds = self.conditions(tbl, tr, tc, tbl_pr, style) if style else {}
+        fill = self.conditional(style, conds, (TC_PR, SHD), self.shading)
+        if fill is None and style:
+            fill = self.shading(self.styles.table_part(style, (TC_PR, SHD)))
+        if fill is None and tbl_pr is not None:
+            fill = self.shading(ooxml.child(tbl_pr, SHD))
+        if fill is None and style:
+            fill = self.shading(self.styles.table_part(style, (TBL_PR, SHD)))
+        colour = self.conditional(style, conds, (R_PR, C("w:color")), self.text_colour)
+        if colour is None and style:
+            colour = self.text_colour(self.styles.table_part(style, (R_PR, C("w:color"))))
+        return fill, colour
+
+    def conditions(self, tbl, tr, tc, tbl_pr, style: str) -> dict:
+        """Which conditional formats reach the cell: True/False, None when that is unknown."""
+        if tbl not in self._rows:
+            self._rows[tbl] = {row: i for i, row in enumerate(tbl.iterchildren(TR))}
+        rows = self._rows[tbl]
+        cells = list(tr.iterchildren(TC))
+        look = docx_styles.table_look(tbl_pr)
+        if look["noVBand"] is not True and any(
+                (_val(ooxml.child(c, TC_PR, GRID_SPAN)) or "1") != "1" for c in cells):
+            look["noVBand"] = None  # merged columns: which band a cell is in is not told here
+        sizes = []
+        for tag in ("w:tblStyleRowBandSize", "w:tblStyleColBandSize"):
+            size = _val(self.styles.table_part(style, (TBL_PR, C(tag))))
+            sizes.append(int(size) if size and size.isdecimal() and 0 < int(size) < 1000 else 1)
+        return docx_styles.cell_conditions(look, rows[tr], len(rows), cells.index(tc), len(cells), *sizes)
+
+    def conditional(self, style: str | None, conds: dict, path: tuple, read):
+        """A property from the table style's conditional formats, by ECMA-376 17.7.6 precedence
+        where it is confirmed here: corner cells over first/last row or column over banding.
+        Between rows and columns, or row and column bands, the order is not confirmed: differing
+        values there are UNKNOWN, as is a format that may or may not apply (tblLook unset)."""
+        if not style:
+            return None
+        for group in CONDITION_GROUPS:
+            found = set()
+            for cond in group:
+                state = conds.get(cond)
+                value = read(self.styles.table_part(style, path, cond)) if state is not False else None
+                if value is None:
+                    continue
+                if state is None or value is UNKNOWN:
+                    return UNKNOWN
+                found.add(value)
+            if len(found) > 1:
+                return UNKNOWN
+            if found:
+                return found.pop()
+        return None
 
     def text_box_fill(self, content) -> tuple[bool, tuple | None]:
         """(known, colour) of the shape around a w:txbxContent: (True, None) for a box without
@@ -637,11 +760,9 @@ def _vml_fill(shape) -> tuple[bool, tuple | None]:
     return rgb is not None, rgb
 
 
-def _fill(shd):
-    fill = _val(shd, "fill")
-    if fill and fill.lower() != "auto":
-        return parse_colour("#" + fill)
-    return None
+def _known(fill):
+    """None (cannot be told) for UNKNOWN, else the colour."""
+    return None if fill is UNKNOWN else fill
 
 
 _TEXT_TAGS = (T, C("w:tab"), C("w:br"), C("w:p"))

@@ -62,6 +62,7 @@ class StyleProps:
     underline: bool | None = None
     size: float | None = None       # points
     colour: str | None = None       # hex, or None for automatic
+    colour_set: bool = False        # a style or the run sets the colour (not only docDefaults)
 
     def copy(self) -> "StyleProps":
         twin = StyleProps.__new__(StyleProps)
@@ -94,6 +95,7 @@ def apply_run_props(r_pr, props: StyleProps) -> None:
             colour = val(el)
             if colour:
                 props.colour = None if colour.lower() == "auto" else colour
+                props.colour_set = True
 
 
 class Styles:
@@ -107,6 +109,7 @@ class Styles:
         self.defaults = StyleProps()
         if root is not None:
             apply_run_props(ooxml.child(root, C("w:docDefaults"), C("w:rPrDefault"), R_PR), self.defaults)
+        self.defaults.colour_set = False  # a table style's colour overrides the document default
         if self.defaults.size is None:
             self.defaults.size = 10.0  # Word's built-in default when styles.xml sets none
         self.default_para = next((sid for sid, s in self._raw.items()
@@ -147,6 +150,79 @@ class Styles:
         apply_run_props(ooxml.child(el, R_PR), props)
         self._memo[style_id] = props
         return props
+
+
+    def table_part(self, style_id: str | None, path: tuple, cond: str | None = None):
+        """The element at `path` in a table style (inside its w:tblStylePr of type `cond`, when
+        given), from the style itself or, failing that, the nearest style it is based on."""
+        for _ in range(21):
+            el = self.element(style_id) if style_id else None
+            if el is None:
+                return None
+            holder = el if cond is None else next(
+                (c for c in el.iterchildren(TBL_STYLE_PR) if c.get(TYPE) == cond), None)
+            found = ooxml.child(holder, *path) if holder is not None else None
+            if found is not None:
+                return found
+            based = val(ooxml.child(el, BASED_ON))
+            style_id = based if based != style_id else None
+        return None
+
+
+# --- table geometry: which of a table style's conditional formats reach a cell ----------------
+
+TBL_STYLE_PR, TBL_LOOK = C("w:tblStylePr"), C("w:tblLook")
+# tblLook attributes and their bits in the older hex w:val (ECMA-376 17.4.56)
+LOOK_BITS = {"firstRow": 0x20, "lastRow": 0x40, "firstColumn": 0x80, "lastColumn": 0x100,
+             "noHBand": 0x200, "noVBand": 0x400}
+_HEX_MASK = re.compile(r"[0-9A-Fa-f]{1,4}")
+
+
+def table_look(tbl_pr) -> dict:
+    """tblLook as {flag: True/False/None}; None where the table does not say (no guess)."""
+    look = ooxml.child(tbl_pr, TBL_LOOK) if tbl_pr is not None else None
+    mask = val(look)
+    mask = int(mask, 16) if mask and _HEX_MASK.fullmatch(mask) else None
+    out = {}
+    for name, bit in LOOK_BITS.items():
+        attr = look.get(f"{_W}{name}") if look is not None else None
+        if attr is not None:
+            out[name] = attr.lower() in ("1", "true", "on")
+        else:
+            out[name] = bool(mask & bit) if mask is not None else None
+    return out
+
+
+def _both(a, b):
+    return False if a is False or b is False else (None if a is None or b is None else True)
+
+
+def _bands(index: int, count: int, start, end, off, size: int) -> tuple:
+    """(band1, band2) states of a row (or column): True/False, None when unknown. Banding counts
+    from the first row after an enabled header row (a header or total row's own band is not
+    confirmed, so None there)."""
+    if off is True:
+        return False, False
+    if off is None or start is None or (index == count - 1 and end is None) \
+            or (index == 0 and start) or (index == count - 1 and end):
+        return None, None
+    band = (index - (1 if start else 0)) // size
+    return band % 2 == 0, band % 2 == 1
+
+
+def cell_conditions(look: dict, row: int, rows: int, col: int, cols: int,
+                    row_band: int, col_band: int) -> dict:
+    """{conditional format type: True/False/None} for the cell at (row, col)."""
+    first_row = look["firstRow"] if row == 0 else False
+    last_row = look["lastRow"] if row == rows - 1 else False
+    first_col = look["firstColumn"] if col == 0 else False
+    last_col = look["lastColumn"] if col == cols - 1 else False
+    h1, h2 = _bands(row, rows, look["firstRow"], look["lastRow"], look["noHBand"], row_band)
+    v1, v2 = _bands(col, cols, look["firstColumn"], look["lastColumn"], look["noVBand"], col_band)
+    return {"nwCell": _both(first_row, first_col), "neCell": _both(first_row, last_col),
+            "swCell": _both(last_row, first_col), "seCell": _both(last_row, last_col),
+            "firstRow": first_row, "lastRow": last_row, "firstCol": first_col, "lastCol": last_col,
+            "band1Horz": h1, "band2Horz": h2, "band1Vert": v1, "band2Vert": v2}
 
 
 # --- reading styles.xml ------------------------------------------------------------------------

@@ -278,6 +278,27 @@ def doc_table(doc, rows=3, cols=3, *, header=True, merge=False, vmerge=False, em
     return tbl
 
 
+def doc_styled_table(doc, style: str, look: str | None = '<w:tblLook w:firstRow="1" w:noVBand="1"/>',
+                     tbl_shd: str = "", colours: tuple = (None, None), rows: int = 3, cols: int = 2):
+    """A table in the table style "OerTable", defined here by its inner XML `style` (w:tblPr,
+    w:tcPr, w:rPr, w:tblStylePr...), with `look` (a w:tblLook, or None for none) and `tbl_shd`
+    (the table's own w:shd); the header row's text in colours[0], the others' in colours[1]."""
+    doc.styles.element.append(docx_xml(
+        f'<w:style xmlns:w="{W}" w:type="table" w:styleId="OerTable"><w:name w:val="Oer Table"/>{style}</w:style>'))
+    tbl = doc.add_table(rows=rows, cols=cols)
+    tbl_pr = tbl._tbl.tblPr
+    for el in tbl_pr.findall(qn("w:tblLook")):
+        tbl_pr.remove(el)
+    extra = f'<w:tblStyle w:val="OerTable"/>{tbl_shd}{look or ""}'
+    for i, el in enumerate(docx_xml(f'<w:x xmlns:w="{W}">{extra}</w:x>')):
+        tbl_pr.insert(i, el) if i == 0 else tbl_pr.append(el)
+    for r in range(rows):
+        for c in range(cols):
+            p = tbl.cell(r, c).paragraphs[0]
+            coloured_run(p, f"Heading {c}" if r == 0 else f"Value {r}.{c}", colours[0] if r == 0 else colours[1])
+    return tbl
+
+
 def doc_link(doc, text: str, url: str, paragraph=None):
     """A w:hyperlink with an external relationship, as Word writes it."""
     p = paragraph or doc.add_paragraph("See ")

@@ -737,3 +737,79 @@ def test_documents_sharing_a_styles_part_share_its_resolved_styles():
     packages = [ooxml.inspect_archive(f.save(d), "docx") for d in (one, f.document(), two)]
     loaded = [docx_styles.load_styles(p, "word/styles.xml") for p in packages]
     assert loaded[0] is loaded[1] and loaded[2] is not loaded[0]
+
+
+# --- contrast in tables: the table style's shading and text colour ------------------------------
+
+def cond(kind: str, fill: str = "", colour: str = "", shd: str = "") -> str:
+    """A table style's conditional format: cell shading `fill` (or the whole w:shd `shd`) and text colour."""
+    shd = shd or (f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else "")
+    rpr = f'<w:rPr><w:color w:val="{colour}"/></w:rPr>' if colour else ""
+    return f'<w:tblStylePr w:type="{kind}">{rpr}<w:tcPr>{shd}</w:tcPr></w:tblStylePr>'
+
+
+HEADER = cond("firstRow", "1F3864", "FFFFFF")       # dark header, white text (as "Grid Table 5 Dark")
+BANDED = HEADER + cond("band1Horz", "DEEAF6")       # light first band, as "Grid Table 4"
+ON, OFF = '<w:tblLook w:firstRow="1" w:noHBand="1"/>', '<w:tblLook w:firstRow="0" w:noHBand="1"/>'
+BANDS = '<w:tblLook w:firstRow="1" w:lastRow="0" w:noHBand="0"/>'
+
+
+@pytest.mark.parametrize("style, look, colours, expected, evidence", [
+    # white header text from the table style, on its dark first row
+    (HEADER, ON, (None, None), "passed", None),
+    (HEADER, '<w:tblLook w:val="0220"/>', (None, None), "passed", None),    # the older hex bitmask
+    # header text made white by hand: the first-row look switched off leaves it on the white page
+    (HEADER, ON, ("FFFFFF", None), "passed", None),
+    (HEADER, OFF, ("FFFFFF", None), "failed", "#FFFFFF on #FFFFFF"),
+    (HEADER, '<w:tblLook w:val="0200"/>', ("FFFFFF", None), "failed", "#FFFFFF on #FFFFFF"),
+    # dark text on the light banded row passes; light grey there fails against the band
+    (BANDED, BANDS, (None, "1F1F1F"), "passed", None),
+    (BANDED, BANDS, (None, "AAAAAA"), "failed", "#AAAAAA on #DEEAF6"),
+    # a theme fill resolves through the theme (text2 = 1F497D), whatever the stale w:fill says ...
+    (cond("firstRow", colour="FFFFFF", shd='<w:shd w:val="clear" w:fill="FFFFFF" w:themeFill="text2"/>'),
+     ON, (None, None), "passed", None),
+    # ... but Word's tint of a theme colour is not computed here
+    (cond("firstRow", colour="FFFFFF", shd='<w:shd w:val="clear" w:fill="1F3864" w:themeFill="accent1" '
+                                           'w:themeFillTint="99"/>'), ON, (None, None), "cantTell", None),
+    (HEADER, None, (None, None), "cantTell", None),                         # no tblLook: may or may not apply
+    # the corner cell is in the first row and the first column, whose fills differ: order unconfirmed
+    (HEADER + cond("firstCol", "FFFF00"), '<w:tblLook w:firstRow="1" w:firstColumn="1" w:noHBand="1"/>',
+     (None, None), "cantTell", None),
+    # a corner-cell format outranks both
+    (HEADER + cond("firstCol", "FFFF00") + cond("nwCell", "1F3864"),
+     '<w:tblLook w:firstRow="1" w:firstColumn="1" w:noHBand="1"/>', (None, None), "passed", None),
+    # the style's whole-table cell shading and text colour
+    ('<w:rPr><w:color w:val="FFFFFF"/></w:rPr><w:tcPr><w:shd w:val="clear" w:fill="1F3864"/></w:tcPr>', ON,
+     (None, None), "passed", None),
+    ('<w:tcPr><w:shd w:val="clear" w:fill="1F3864"/></w:tcPr>', ON, ("1F1F1F", None), "failed", "#1F1F1F on #1F3864"),
+    ("", ON, (None, None), "inapplicable", None),                          # automatic colours only
+])
+def test_table_style_shading_and_colour(style, look, colours, expected, evidence):
+    doc = f.document()
+    f.doc_styled_table(doc, style, look, colours=colours)
+    findings, _ = run(doc)
+    results = set(f.results(findings, "docx-text-contrast"))
+    assert next(r for r in ("failed", "cantTell", "passed", "inapplicable") if r in results) == expected  # the worst
+    if evidence:
+        assert any(bad.evidence.startswith(evidence) for bad in f.problems(findings, "docx-text-contrast"))
+
+
+@pytest.mark.parametrize("tbl_shd, expected", [
+    ('<w:shd w:val="clear" w:color="auto" w:fill="1F3864"/>', "passed"),   # the table's own shading
+    ('<w:shd w:val="pct50" w:color="000000" w:fill="1F3864"/>', "cantTell"),  # a pattern mixes two colours
+    ("", "failed"),                                                         # white on the white page
+])
+def test_table_shading_behind_white_text(tbl_shd, expected):
+    doc = f.document()
+    f.doc_styled_table(doc, "", ON, tbl_shd=tbl_shd, colours=("FFFFFF", "FFFFFF"))
+    assert outcome(doc, "docx-text-contrast") == {expected}
+
+
+def test_cell_shading_outranks_the_table_style():
+    doc = f.document()
+    tbl = f.doc_styled_table(doc, HEADER, ON)
+    tbl.cell(0, 0)._tc.get_or_add_tcPr().append(parse_xml(
+        f'<w:shd xmlns:w="{f.W}" w:val="clear" w:color="auto" w:fill="FFFFFF"/>'))
+    findings, _ = run(doc)
+    [bad] = f.problems(findings, "docx-text-contrast")
+    assert bad.evidence.startswith("#FFFFFF on #FFFFFF") and "Heading 0" in bad.evidence
