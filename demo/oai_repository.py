@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -195,6 +196,16 @@ class OAIRepository:
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+
+    def serve_until_interrupted(self) -> None:
+        """For the command-line entry points: start, print the URL, serve until Ctrl-C."""
+        self.start()
+        print(self.url, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            self.stop()
 
     def __enter__(self):
         return self.start()

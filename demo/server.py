@@ -154,13 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resources", type=int, default=300)
     parser.add_argument("--batch", type=int, default=200)
     args = parser.parse_args(argv)
-    server = DemoServer(args.resources, batch_size=args.batch).start()
-    print(server.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    DemoServer(args.resources, batch_size=args.batch).serve_until_interrupted()
 
 
 if __name__ == "__main__":

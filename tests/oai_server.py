@@ -268,13 +268,7 @@ def main(argv: list[str]) -> None:
                            batch_size=args.batch)
     if args.cache:
         server.cache = {}
-    server.start()
-    print(server.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    server.serve_until_interrupted()
 
 
 if __name__ == "__main__":
