@@ -14,7 +14,9 @@ catches edits Moodle gives no timestamp for: labels, section summaries, module i
 `deleted=True` records for those that disappeared (or became hidden). Without a checkpoint (a first
 or `--full` harvest) nothing is known to have disappeared: `listings` then gives, per course read
 to its end, every record identifier it holds, and the sweep marks the rest of that course deleted
-(sweeps.reconcile). Without a checkpoint, `since`
+(sweeps.reconcile); `listed_courses` gives every course the course list returned whole (None when
+an answer was malformed or warned of something other than a course), and the sweep marks the
+courses it lacks deleted. Without a checkpoint, `since`
 keeps records whose `timemodified` is at or after it (records without one are kept). The
 checkpoint is handed to `on_checkpoint` after each course; a course interrupted half-way is
 harvested again from its start, with the same identifiers.
@@ -90,6 +92,10 @@ class MoodleHarvester:
         # course identifier -> every record identifier its contents hold now, for each course read
         # to its end in this run: the listing a sweep reconciles the store with
         self.listings: dict[str, list[str]] = {}
+        # every course identifier core_course_get_courses_by_field listed for the configured scope,
+        # or None while no listing has answered whole: a sweep reconciles courses missing from it
+        self.listed_courses: set[str] | None = None
+        self.listing_problem: str | None = None
 
     def __repr__(self) -> str:
         return f"MoodleHarvester({self.source.name!r}, {self.base_url!r})"
@@ -185,19 +191,35 @@ class MoodleHarvester:
         if not queries:
             queries = [("", "")]   # every course the token can see
         found: dict[int, dict[str, Any]] = {}
+        problems: list[str] = []
         for field, value in queries:
             answer = client.call("core_course_get_courses_by_field", field=field, value=value)
+            if not isinstance(answer.get("courses"), list):
+                problems.append(f"course list ({field or 'all'} {value}): the answer holds no course list")
             for course in answer.get("courses") or []:
                 found[int(course["id"])] = course
             for warning in answer.get("warnings") or []:
-                self._note(f"course list ({field or 'all'} {value}): {warning.get('item', 'item')} "
-                           f"{warning.get('itemid', '?')}: {warning.get('message') or warning}")
+                text = (f"course list ({field or 'all'} {value}): {warning.get('item', 'item')} "
+                        f"{warning.get('itemid', '?')}: {warning.get('message') or warning}")
+                self._note(text)
+                # Moodle's validate_courses warns item `course` for a course that is gone or closed
+                # to the token: that course is not listed. Any other warning may hide courses.
+                if warning.get("item") != "course":
+                    problems.append(text)
         site_id = int((self.site_info or {}).get("siteid") or 1)
         if site_id not in ids:
             found.pop(site_id, None)   # the front page is not a course
         for missing in sorted(set(ids) - set(found)):
             self.stats.skip("course not found or not visible")
             self._note(f"course {missing}: not returned by Moodle (deleted, hidden or not visible to the token)")
+        if problems:
+            self.listing_problem = redact("; ".join(problems))
+        else:
+            self.listed_courses = {f"moodle:{self.site}:course{i}" for i in found}
+            # a course gone from the list is marked deleted by the sweep: should it come back, its
+            # records must be harvested again, not compared with what they were
+            for key in [k for k in self._state["courses"] if not k.isdigit() or int(k) not in found]:
+                del self._state["courses"][key]
         return [found[i] for i in sorted(found)]
 
     def _course(self, client: MoodleClient, course: dict[str, Any]) -> Iterator[ResourceRecord]:

@@ -32,6 +32,8 @@ def _summary_line(name: str, summary: dict) -> str:
     elif reconciliation:
         line += (f"\n  deletion reconciliation ({reconciliation['kind']}): deleted_by_reconciliation "
                  f"{summary.get('deleted_by_reconciliation', 0)} of {reconciliation.get('live', 0)} live")
+    if reconciliation.get("courses_problem"):
+        line += f"\n  deletion reconciliation: {reconciliation['courses_problem']}"
     if summary.get("suspicious"):
         line += f"\n  SUSPICIOUS: {summary['suspicious']}"
     if summary.get("harvest_failed"):

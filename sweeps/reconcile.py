@@ -9,7 +9,9 @@ memory holds one page; the absent ones are those with another `last_seen`.
 
 A Moodle harvest reads every course's whole contents anyway: on every sweep, each course read to
 its end is the listing for that course's resources (a `--full` harvest has no checkpoint to tell
-it what disappeared). Courses that failed or were not returned are left alone.
+it what disappeared); courses whose contents failed are left alone. A course the course list
+(core_course_get_courses_by_field, answered whole) no longer returns for the configured scope
+(deleted, hidden, out of its categories, or dropped from `courses`) is reconciled as empty.
 
 Nothing is marked when the listing may be partial (the reason is kept), nor when it lacks more
 than the count-drop share of the live resources (the sweep is flagged suspicious instead).
@@ -42,8 +44,12 @@ def reconcile(sweeper: Any, harvester: Any, source_id: int, sweep_id: int) -> di
     """Reconcile after a successful harvest; the counts to add to the sweep's."""
     stamp = datetime.now(timezone.utc)
     if sweeper.source.kind == "moodle":
-        absent = _moodle_absent(sweeper.db_url, source_id, harvester.listings)
-        report: dict[str, Any] = {"kind": "moodle listing", "courses": len(harvester.listings)}
+        absent, vanished = _moodle_absent(sweeper.db_url, source_id, harvester)
+        report: dict[str, Any] = {"kind": "moodle listing", "courses": len(harvester.listings),
+                                  "vanished_courses": vanished}
+        if harvester.listed_courses is None:
+            report["courses_problem"] = sweeper._clean(
+                f"course list incomplete, no vanished course marked deleted: {harvester.listing_problem}")
     else:
         if harvester.reports_deletions:
             return {}
@@ -95,15 +101,25 @@ def _oai_absent(db_url: str, source_id: int, stamp: datetime) -> list[int]:
             or_(Resource.last_seen.is_(None), Resource.last_seen != stamp))))
 
 
-def _moodle_absent(db_url: str, source_id: int, listings: dict[str, list[str]]) -> list[int]:
-    """Live resources of the courses read whole whose record is no longer in the course."""
+def _moodle_absent(db_url: str, source_id: int, harvester: Any) -> tuple[list[int], int]:
+    """Live resources of the courses read whole whose record is no longer in the course, and of
+    the courses a whole course list no longer returns; with the number of such courses."""
+    prefix = f"moodle:{harvester.site}:course"
+    listed = harvester.listed_courses
+    read = {course: set(identifiers) for course, identifiers in harvester.listings.items()}
     absent: list[int] = []
+    vanished: set[str] = set()
     with session(db_url) as s:
-        for course, identifiers in listings.items():
-            listed = set(identifiers)
-            rows = s.execute(select(Resource.id, Resource.record_identifier).where(
-                Resource.source_id == source_id, Resource.deleted.is_(False),
-                or_(Resource.record_identifier == course,
-                    Resource.record_identifier.startswith(course + ":", autoescape=True))))
-            absent.extend(rid for rid, record in rows if record not in listed)
-    return absent
+        rows = s.execute(select(Resource.id, Resource.record_identifier).where(
+            Resource.source_id == source_id, Resource.deleted.is_(False),
+            Resource.record_identifier.startswith(prefix, autoescape=True)))
+        for rid, record in rows:
+            # `moodle:<site>:course<id>` is the course record; its parts add `:section…`, `:cm…`
+            course = prefix + record[len(prefix):].split(":", 1)[0]
+            if course in read:
+                if record not in read[course]:
+                    absent.append(rid)
+            elif listed is not None and course not in listed:
+                absent.append(rid)
+                vanished.add(course)
+    return absent, len(vanished)

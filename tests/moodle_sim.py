@@ -15,7 +15,8 @@ Answers follow Moodle's own return structures, field by field:
 
 Knobs for tests: `functions` (what the service offers), `downloadfiles`, `unavailable` (answer 503
 with Retry-After to the next N requests), and mutations (`edit_label`, `touch_file`, `add_file`,
-`add_module`, `delete_module`, `hide_module`).
+`add_module`, `delete_module`, `hide_module`, `delete_course`, `hide_course`), `failing` (a function
+that answers with Moodle's error JSON).
 """
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ class MoodleSim:
         self.pages: dict[int, dict] = {}       # cmid -> page instance (mod_page_get_pages_by_courses)
         self.files: dict[str, tuple[bytes, str]] = {}
         self.denied: dict[int, tuple[str, str, str]] = {}    # course -> (exception, errorcode, message)
+        self.failing: dict[str, tuple[str, str, str]] = {}   # function -> (exception, errorcode, message)
 
     # --- server ---
 
@@ -157,6 +159,9 @@ class MoodleSim:
         if token != self.token:
             return {"exception": "moodle_exception", "errorcode": "invalidtoken",
                     "message": "Invalid token - token not found"}
+        if function in self.failing:
+            exception, code, message = self.failing[function]
+            return {"exception": exception, "errorcode": code, "message": message}
         if function not in self.functions:
             return {"exception": "webservice_access_exception", "errorcode": "accessexception",
                     "message": "Access control exception"}
@@ -193,8 +198,9 @@ class MoodleSim:
         else:
             return {"exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
                     "message": "Invalid parameter value detected (Invalid field name)"}
+        # a hidden course is left out for a token without moodle/course:viewhiddencourses
         courses = [self._public(c) if c["id"] in self.denied else copy.deepcopy(c)
-                   for c in sorted(chosen, key=lambda c: c["id"])]
+                   for c in sorted(chosen, key=lambda c: c["id"]) if c["visible"]]
         return {"courses": courses, "warnings": warnings}
 
     def ws_core_course_get_contents(self, courseid: str, options: list | None = None) -> Any:
@@ -456,6 +462,12 @@ class MoodleSim:
         module = self._find(cmid)[1]
         module["contents"].append(self.file_item(path, PDF, "application/pdf", license=license,
                                                  author="New Author", modified=when))
+
+    def delete_course(self, cid: int) -> None:
+        del self.courses[cid], self.contents[cid]
+
+    def hide_course(self, cid: int) -> None:
+        self.courses[cid]["visible"] = 0
 
     def delete_module(self, cmid: int) -> None:
         modules, module = self._find(cmid)

@@ -161,3 +161,88 @@ def test_a_moodle_full_sweep_marks_modules_gone_from_the_courses_it_read(db_url,
     assert all(":course2:cm12" in i for i in gone)   # course 3 was not read: nothing of it marked
     with session(db_url) as s:
         assert s.scalars(select(Resource.deleted).where(Resource.identifier.contains(":course3:cm42"))).all() == [False]
+
+
+def _campus(sim, monkeypatch, courses=(2, 3)):
+    monkeypatch.setenv("SIM_MOODLE_TOKEN", sim.token)
+    return parse_sources([{"name": "campus", "institution": "Test University", "kind": "moodle",
+                           "base_url": sim.url, "token_env": "SIM_MOODLE_TOKEN", "courses": list(courses),
+                           "allow_private": True}])[0]
+
+
+def live_of_course(db_url, course: int) -> list[str]:
+    with session(db_url) as s:
+        return list(s.scalars(select(Resource.identifier).where(
+            Resource.deleted.is_(False), Resource.record_identifier.contains(f":course{course}"))))
+
+
+@pytest.mark.parametrize("vanish", ["delete_course", "hide_course"])
+def test_a_moodle_course_gone_from_the_site_is_marked_deleted_and_back_when_it_returns(
+        vanish, db_url, tmp_path, monkeypatch):
+    with MoodleSim() as sim:
+        source, settings = _campus(sim, monkeypatch), quick_settings(db_url, tmp_path)
+        run_sweep(source, settings, isolate=False)
+        course3 = live_of_course(db_url, 3)
+        assert len(course3) >= 3
+        course = sim.courses[3]
+        getattr(sim, vanish)(3)
+        gone = run_sweep(source, settings, isolate=False)   # incremental: the checkpoint still has course 3
+        assert gone["status"] == "succeeded" and not gone["suspicious"] and gone["deleted"] == 0
+        assert gone["deleted_by_reconciliation"] == len(course3)
+        assert gone["reconciliation"]["vanished_courses"] == 1
+        assert deleted_identifiers(db_url) == set(course3) and live_of_course(db_url, 2)
+        if vanish == "delete_course":                  # restored from a backup
+            sim.courses[3], sim.contents[3] = course, []
+            sim._build()
+        course["visible"] = 1
+        back = run_sweep(source, settings, isolate=False)
+    assert back["status"] == "succeeded" and back["deleted_by_reconciliation"] == 0
+    assert sorted(live_of_course(db_url, 3)) == sorted(course3) and not deleted_identifiers(db_url)
+
+
+def test_a_moodle_course_dropped_from_the_configuration_is_marked_deleted(db_url, tmp_path, monkeypatch):
+    with MoodleSim() as sim:
+        settings = quick_settings(db_url, tmp_path)
+        run_sweep(_campus(sim, monkeypatch), settings, isolate=False)
+        course3 = live_of_course(db_url, 3)
+        narrowed = run_sweep(_campus(sim, monkeypatch, courses=[2]), settings, isolate=False)
+    assert narrowed["deleted_by_reconciliation"] == len(course3) > 0
+    assert deleted_identifiers(db_url) == set(course3)
+
+
+def test_a_moodle_course_list_that_fails_marks_nothing(db_url, tmp_path, monkeypatch):
+    with MoodleSim() as sim:
+        source, settings = _campus(sim, monkeypatch), quick_settings(db_url, tmp_path)
+        run_sweep(source, settings, isolate=False)
+        sim.delete_course(3)
+        sim.failing["core_course_get_courses_by_field"] = (
+            "dml_read_exception", "dmlreadexception", "Error reading from database")
+        broken = run_sweep(source, settings, isolate=False)
+        assert "dmlreadexception" in broken["harvest_failed"] and "reconciliation" not in broken
+        assert stored(db_url).deleted == 0
+
+        sim.failing.clear()                          # a warning that is not about one course
+        original = sim.ws_core_course_get_courses_by_field
+        monkeypatch.setattr(sim, "ws_core_course_get_courses_by_field", lambda **form: {
+            **original(**form), "warnings": [{"item": "category", "itemid": 9, "warningcode": "2",
+                                              "message": "Category <b>9</b> is hidden"}]})
+        partial = run_sweep(source, settings, isolate=False)
+    assert partial["status"] == "succeeded" and partial["deleted_by_reconciliation"] == 0
+    problem = partial["reconciliation"]["courses_problem"]
+    assert problem.startswith("course list incomplete, no vanished course marked deleted: ")
+    assert problem.endswith("course list (ids 2,3): category 9: Category <b>9</b> is hidden")
+    assert f"deletion reconciliation: {problem}" in _summary_line("campus", partial)
+    assert stored(db_url).deleted == 0
+
+
+def test_a_moodle_course_whose_contents_fail_stays_live(db_url, tmp_path, monkeypatch):
+    with MoodleSim() as sim:
+        source, settings = _campus(sim, monkeypatch), quick_settings(db_url, tmp_path)
+        run_sweep(source, settings, isolate=False)
+        course3 = live_of_course(db_url, 3)
+        sim.delete_module(42)
+        sim.failing["core_course_get_contents"] = ("moodle_exception", "invalidrecord",
+                                                   "Can't find data record in database table course_sections.")
+        failed = run_sweep(source, settings, isolate=False)
+    assert failed["status"] == "succeeded" and failed["reconciliation"]["vanished_courses"] == 0
+    assert failed["deleted_by_reconciliation"] == 0 and sorted(live_of_course(db_url, 3)) == sorted(course3)
