@@ -1,4 +1,6 @@
-"""The CSV report: a header row, then one finding per row, nothing else.
+"""The CSV report: a header row, then one finding per row, nothing else. New columns go at the
+end (`fix`, the how-to-fix text for the resource's format, came last), so scripts that read the
+columns by position keep working.
 
 Spreadsheets run cells that start with = + - @ (or a tab or carriage return, which some of them
 strip first) as formulas; quoted evidence from a checked page is untrusted, so such cells get a
@@ -15,7 +17,7 @@ from reports import model
 from rules.catalogue import Catalogue
 
 COLUMNS = ("resource", "media_type", "rule", "title", "outcome", "severity", "wcag", "act", "pdfua",
-           "annex", "page", "slide", "selector", "line", "message", "evidence", "score_if_fixed")
+           "annex", "page", "slide", "selector", "line", "message", "evidence", "score_if_fixed", "fix")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,6 +39,6 @@ def render_csv(results: list[CheckResult], cat: Catalogue, *, show_passed: bool 
             row = (result.resource, result.media_type, f.rule, item.title, f.outcome, f.severity,
                    " ".join(refs.get("wcag") or ()), " ".join(refs.get("act") or ()),
                    " ".join(refs.get("pdfua") or ()), refs.get("annex"), loc.page, loc.slide,
-                   loc.selector, loc.line, f.message, f.evidence, f.score_if_fixed)
+                   loc.selector, loc.line, f.message, f.evidence, f.score_if_fixed, item.fix)
             writer.writerow([safe_cell(v) for v in row])
     return buf.getvalue()

@@ -43,8 +43,9 @@ class _Out:
 def _scores(out: _Out, result: CheckResult) -> None:
     s = result.scores or {}
     acc = s.get("accessibility")
-    out.add(f"  Accessibility  {model.score_text(acc)}{'/100' if acc is not None else ''}"
-            f"  ({s.get('band', 'n/a')})")
+    # No score (an unreadable file, metadata only) has no band: "n/a (n/a)" said nothing twice.
+    band = f"  ({s['band']})" if acc is not None and s.get("band") else ""
+    out.add(f"  Accessibility  {model.score_text(acc)}{'/100' if acc is not None else ''}{band}")
     oer = s.get("oer") or {}
     dims = ", ".join(f"{label.lower()} {model.score_text(oer.get(key))}"
                      for key, label in model.DIMENSIONS)

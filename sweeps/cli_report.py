@@ -15,6 +15,23 @@ from reports import FORMATS, render
 from sweeps.cli import main
 
 
+class ReportError(click.ClickException):
+    """Nothing to report (an unknown source or resource): one line and exit status 2."""
+    exit_code = 2
+
+
+class OneLineUsageCommand(click.Command):
+    """Usage errors (`--worst 0`, a missing SOURCE) as one line, like every other report error:
+    click would print the usage and a hint on two more lines."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # Without a context click prints only "Error: ..."; the exit status stays 2.
+            raise click.UsageError(f"{exc.format_message()} (see `oerlint {self.name} --help`)") from None
+
+
 def stored_results(source: str, resource: str | None = None, worst: int | None = None) -> list:
     """CheckResults rebuilt from the current results of `source`'s live resources, by identifier
     (or the `worst` N, lowest accessibility score first)."""
@@ -41,7 +58,30 @@ def stored_results(source: str, resource: str | None = None, worst: int | None =
                             scores=row.scores or {}) for identifier, row in rows]
 
 
-@main.command()
+def nothing_to_report(source: str, resource: str | None) -> str:
+    """Why `stored_results` came back empty, in one line: no such source, no such resource, or
+    a source that has no checked live resource (never swept, or every record deleted)."""
+    from store.db import session
+    from store.models import Resource, Source
+    with session() as s:
+        names = s.scalars(select(Source.name).order_by(Source.name)).all()
+        if source not in names:
+            known = ", ".join(names) if names else "none yet; run `oerlint sweep SOURCE` first"
+            return f"unknown source {source!r} (stored sources: {known})"
+        if resource:
+            row = s.execute(select(Resource.deleted, Resource.current_result_id)
+                            .join(Source, Source.id == Resource.source_id).where(Source.name == source, Resource.identifier == resource)).first()
+    if not resource:
+        return f"source {source!r} has no checked live resources: run `oerlint sweep {source}`"
+    if row is None:
+        return (f"source {source!r} has no resource {resource!r} "
+                f"(`oerlint report {source} --format csv` lists the identifiers)")
+    if row.deleted:
+        return f"resource {resource!r} of source {source!r} was deleted from the repository"
+    return f"resource {resource!r} of source {source!r} has not been checked yet: run `oerlint sweep {source}`"
+
+
+@main.command(cls=OneLineUsageCommand)
 @click.argument("source")
 @click.option("--resource", help="Only this resource (its identifier, as `oerlint report --format csv` lists).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
@@ -53,15 +93,14 @@ def report(source, resource, fmt, output, worst, show_passed):
     """Report the stored results of SOURCE's last sweeps (no new check, no download)."""
     results = stored_results(source, resource, worst)
     if not results:
-        what = f"resource {resource!r} of source {source!r}" if resource else f"source {source!r}"
-        raise click.ClickException(f"no stored results for {what}: run `oerlint sweep {source}` first")
+        raise ReportError(nothing_to_report(source, resource))
     color = fmt == "text" and output is None and sys.stdout.isatty()
     text = render(results, fmt, many=not resource, color=color, show_passed=show_passed)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8", newline="")
         except OSError as exc:
-            raise click.ClickException(f"--output {output}: cannot write ({exc.strerror or exc})") from None
+            raise ReportError(f"--output {output}: cannot write ({exc.strerror or exc})") from None
         click.echo(f"{len(results)} results written to {output}", err=True)
     else:
         click.echo(text, nl=False, color=color)

@@ -114,6 +114,13 @@ def test_text_many_adds_a_total(cat):
     assert out.index("lesson.html") < out.index("slides/week 1.pdf")
 
 
+def test_text_result_without_a_score_shows_no_band(cat):
+    result = clean_result(cat)
+    result.scores = {"accessibility": None, "band": "n/a", "oer": {}, "overall": None}
+    out = render([result], "text", many=False, cat=cat)
+    assert "  Accessibility  n/a\n" in out and "(n/a)" not in out
+
+
 def test_text_renders_findings_of_rules_missing_from_the_catalogue(cat):
     result = clean_result(cat)
     result.findings.append(Finding.from_dict({"rule": "old-rule", "outcome": "failed", "severity": "major",
@@ -172,6 +179,16 @@ def test_csv_show_passed_adds_passed_rows_only(cat):
     assert len(rows) == 1  # the header alone
     rows = read_csv(render([clean_result(cat)], "csv", many=False, cat=cat, show_passed=True))
     assert [r[4] for r in rows[1:]] == ["passed", "passed"]
+
+
+def test_csv_fix_is_the_last_column_for_the_resource_format(cat):
+    assert COLUMNS[-1] == "fix" and COLUMNS[:-1][-3:] == ("message", "evidence", "score_if_fixed")
+    rows = [dict(zip(COLUMNS, r)) for r in read_csv(render([html_result(cat), pdf_result(cat)], "csv",
+                                                           many=True, cat=cat))[1:]]
+    fixes = {(r["resource"], r["rule"]): r["fix"] for r in rows}
+    assert fixes["lesson.html", "t-img-alt"] == "Add an alt attribute that says what the image shows."
+    assert fixes["slides/week 1.pdf", "t-pdf-tagged"] == "Export the PDF with tags from the authoring program."
+    assert all(r["fix"] for r in rows)
 
 
 @pytest.mark.parametrize("payload", ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",

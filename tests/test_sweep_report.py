@@ -68,6 +68,27 @@ def test_one_resource_and_every_format(server, swept, tmp_path):
     assert ident in out.read_text()
 
 
-def test_unknown_source_is_a_clear_error(swept):
-    result = CliRunner().invoke(main, ["report", "nowhere"], env=swept)
-    assert result.exit_code == 1 and "no stored results for source 'nowhere'" in result.output
+def one_line_error(env, *args) -> str:
+    result = CliRunner().invoke(main, ["report", *args], env=env)
+    assert result.exit_code == 2, (result.output, result.exception)
+    err = result.stderr.strip()
+    assert result.stdout == "" and err.count("\n") == 0 and err.startswith("Error: "), err
+    return err
+
+
+def test_unknown_source_is_one_line_naming_the_stored_sources(swept):
+    assert one_line_error(swept, "nowhere") == "Error: unknown source 'nowhere' (stored sources: demo)"
+
+
+def test_unknown_resource_is_one_line_not_a_hint_to_sweep(swept):
+    err = one_line_error(swept, "demo", "--resource", "oai:nowhere")
+    assert "source 'demo' has no resource 'oai:nowhere'" in err and "sweep" not in err
+
+
+@pytest.mark.parametrize("args, said", [(["demo", "--worst", "0"], "0 is not in the range x>=1"),
+                                        (["demo", "--worst", "-1"], "-1 is not in the range x>=1"),
+                                        (["demo", "--format", "xml"], "'xml' is not one of"),
+                                        ([], "Missing argument 'SOURCE'")])
+def test_usage_errors_are_one_line(swept, args, said):
+    err = one_line_error(swept, *args)
+    assert said in err and err.endswith("(see `oerlint report --help`)")
