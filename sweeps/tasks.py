@@ -179,14 +179,39 @@ def check_chunk(self, source_name: str, sweep_id: int, resource_ids: list[int]) 
 def _schedule_finalize(source_name: str, sweep_id: int, *args, countdown: float = FINALIZE_EVERY) -> None:
     """Schedule the next finalising step and record its task id: a step that was delivered
     twice (Redis redelivers unacknowledged messages) finds another id recorded and stops, so
-    there is only ever one chain of finalising steps per sweep."""
+    there is only ever one chain of finalising steps per sweep.
+
+    The record expires REDISPATCH_SECONDS after the step is due: a worker that dies holding the
+    step (Celery keeps a countdown task in the worker that received it) ends the chain, and
+    `revive_stalled_finalizers` starts it again once the record has expired."""
     from store.db import session
     from store.models import Lease
     task_id = uuid.uuid4().hex
     with session() as s:
-        s.merge(Lease(name=f"finalize:{sweep_id}", holder=task_id,
-                      expires_at=datetime.now(timezone.utc) + timedelta(days=7)))
+        s.merge(Lease(name=f"finalize:{sweep_id}", holder=task_id, expires_at=datetime.now(timezone.utc)
+                      + timedelta(seconds=countdown + REDISPATCH_SECONDS)))
     finalize.apply_async((source_name, sweep_id, *args), countdown=countdown, task_id=task_id)
+
+
+def revive_stalled_finalizers() -> list[int]:
+    """Start again the finalising chain of running Celery sweeps whose next step is overdue
+    (see `_schedule_finalize`). Called by beat's tick and by a waiting `oerlint sweep`; a late
+    step that comes back after all finds another task id recorded and stops."""
+    from sqlalchemy import String, cast, literal
+
+    from store.db import session
+    from store.models import Lease, Source, Sweep
+    chain_name = literal("finalize:", String) + cast(Sweep.id, String)
+    with session() as s:
+        stalled = s.execute(
+            select(Sweep.id, Source.name).join(Source, Source.id == Sweep.source_id)
+            .join(Lease, Lease.name == chain_name)
+            .where(Sweep.status == "running", Sweep.executor == "celery",
+                   Lease.expires_at < datetime.now(timezone.utc))).all()
+    for sweep_id, source_name in stalled:
+        log.warning("sweep %s: its finalising step is overdue, starting it again", sweep_id)
+        _schedule_finalize(source_name, sweep_id, countdown=0)
+    return [sweep_id for sweep_id, _ in stalled]
 
 
 @app.task(name="oerlint.finalize", bind=True, max_retries=None)
@@ -260,6 +285,7 @@ def start_due() -> list[int]:
             return []
     started = []
     try:
+        revive_stalled_finalizers()
         for source in due_sources():
             sweeper = Sweeper(source, SweepSettings())
             sweep_id = sweeper.start(trigger="schedule", executor="celery",
@@ -303,4 +329,5 @@ def run_on_celery(source: Any, *, full: bool = False, limit: int | None = None, 
                         "suspicious": sweep.suspicious_reason, **counts}
         if deadline is not None and time.monotonic() > deadline:
             return {"sweep": sweep_id, "status": "running", "reason": "still running on the workers"}
+        revive_stalled_finalizers()
         time.sleep(poll)

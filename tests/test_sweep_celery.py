@@ -221,3 +221,27 @@ def test_a_chunk_that_never_comes_back_is_sent_again(server, celery_env, procs, 
     after = stored(pg)
     assert after.live == after.current == total and after.crossed == 0
     assert redis.Redis.from_url(BROKER).zcard("unacked_index") >= 1   # the dead worker's chunk was never restored
+
+
+def test_an_overdue_finalising_step_is_started_again_and_a_live_one_is_left(server, celery_env, pg):
+    # Celery keeps a countdown task in the worker that received it: if that worker dies, the
+    # sweep's finalising chain stops. Beat's tick (and a waiting `oerlint sweep`) starts it again.
+    import redis
+    from datetime import datetime, timedelta, timezone
+
+    from sweeps.pipeline import Sweeper, SweepSettings
+    from sweeps.tasks import revive_stalled_finalizers
+    from store.models import Lease
+    sweeps = [Sweeper(make_source(server.url, name=name), SweepSettings()).start(executor="celery")
+              for name in ("stalled", "alive")]
+    now = datetime.now(timezone.utc)
+    with session(pg) as s:
+        s.add(Lease(name=f"finalize:{sweeps[0]}", holder="lost-step", expires_at=now - timedelta(seconds=1)))
+        s.add(Lease(name=f"finalize:{sweeps[1]}", holder="coming-step", expires_at=now + timedelta(minutes=5)))
+        s.commit()
+    assert revive_stalled_finalizers() == [sweeps[0]]
+    with session(pg) as s:
+        assert s.get(Lease, f"finalize:{sweeps[0]}").holder != "lost-step"     # a new chain
+        assert s.get(Lease, f"finalize:{sweeps[1]}").holder == "coming-step"
+    assert redis.Redis.from_url(BROKER).llen("harvest") == 1                   # its first step, sent
+    assert revive_stalled_finalizers() == []                                   # and not twice
