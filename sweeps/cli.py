@@ -72,8 +72,23 @@ def _shown_database_url() -> tuple[str, str | None]:
     return redact_url(url), str(password) if password and len(str(password)) >= 4 else None
 
 
+class OneLineUsageCommand(click.Command):
+    """Usage errors (`--worst 0`, a missing argument, a bad `--format`) as one line, like every
+    other error: click would print the usage and a hint on two more lines."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # Without a context click prints only "Error: ..."; the exit status stays 2.
+            raise click.UsageError(f"{exc.format_message()} (see `oerlint {self.name} --help`)") from None
+
+
 class OerlintGroup(click.Group):
-    """The command group; a database error in any command ends as one line, not a traceback."""
+    """The command group; a database error in any command ends as one line, not a traceback;
+    every command's usage errors are one line too."""
+
+    command_class = OneLineUsageCommand
 
     def invoke(self, ctx: click.Context):
         try:

@@ -20,18 +20,6 @@ class ReportError(click.ClickException):
     exit_code = 2
 
 
-class OneLineUsageCommand(click.Command):
-    """Usage errors (`--worst 0`, a missing SOURCE) as one line, like every other report error:
-    click would print the usage and a hint on two more lines."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            # Without a context click prints only "Error: ..."; the exit status stays 2.
-            raise click.UsageError(f"{exc.format_message()} (see `oerlint {self.name} --help`)") from None
-
-
 def stored_results(source: str, resource: str | None = None, worst: int | None = None) -> list:
     """CheckResults rebuilt from the current results of `source`'s live resources, by identifier
     (or the `worst` N, lowest accessibility score first)."""
@@ -81,7 +69,7 @@ def nothing_to_report(source: str, resource: str | None) -> str:
     return f"resource {resource!r} of source {source!r} has not been checked yet: run `oerlint sweep {source}`"
 
 
-@main.command(cls=OneLineUsageCommand)
+@main.command()
 @click.argument("source")
 @click.option("--resource", help="Only this resource (its identifier, as `oerlint report --format csv` lists).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)

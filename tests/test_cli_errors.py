@@ -78,3 +78,12 @@ def test_console_script_prints_no_traceback(env, tmp_path):
     assert done.stdout == ""
     assert done.stderr.startswith("Error: cannot use the database postgresql+psycopg://nobody:***@127.0.0.1:1/x: ")
     assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["check", "--format", "bogus", "page.html"], ["status", "--bogus"],
+                                  ["sources", "--bogus"], ["explain"]])
+def test_every_command_gives_a_usage_error_in_one_line(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and f"oerlint {args[0]} --help" in lines[0], lines
