@@ -9,6 +9,7 @@ the rule's severity in `properties.severity`.
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,20 @@ def tool_version() -> str:
         return "0.0.0"
 
 
+# A URI scheme of two or more characters (one letter would be a Windows drive, "C:").
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+_URI_CHARACTERS = ":/?#[]@!$&'()*+,;=%-._~"
+
+
 def artifact_uri(resource: str) -> str:
-    """A URI reference for the checked resource: the URL itself, or the file path as a
-    relative reference (absolute paths become file:// URIs)."""
+    """A URI reference for the checked resource: the URL itself, a harvested identifier that is
+    a URI of its own (`oai:repo:12#unit-0.html`, `moodle:…`) with only unsafe characters escaped,
+    or the file path as a relative reference (absolute paths become file:// URIs)."""
     if urlsplit(resource).scheme in ("http", "https", "file"):
         return resource
     path = Path(resource)
+    if _SCHEME.match(resource) and not path.exists():   # a local "week:1.html" stays a path
+        return quote(resource, safe=_URI_CHARACTERS)
     if path.is_absolute():
         return path.as_uri()
     return quote(path.as_posix())

@@ -10,7 +10,7 @@ import textwrap
 import click
 
 from checkers.engine import CheckResult
-from checkers.findings import CANT_TELL, PASSED
+from checkers.findings import CANT_TELL, FAILED, PASSED, UNREADABLE
 from reports import model
 from rules.catalogue import SEVERITIES, Catalogue
 
@@ -121,5 +121,8 @@ def render_text(results: list[CheckResult], cat: Catalogue, *, many: bool, color
         _resource(out, result, cat, show_passed)
     if many:
         failed = sum(model.counts(r, cat)["failed"] for r in results)
-        out.add(f"{len(results)} resources checked, {failed} failed finding(s).")
+        unread = sum(any(f.rule == UNREADABLE and f.outcome in (FAILED, CANT_TELL) for f in r.findings)
+                     for r in results)
+        out.add(f"{len(results)} resources checked, {failed} failed finding(s)"
+                + (f", {unread} could not be read." if unread else "."))
     return "\n".join(out.lines).rstrip("\n") + "\n"

@@ -114,6 +114,14 @@ def test_text_many_adds_a_total(cat):
     assert out.index("lesson.html") < out.index("slides/week 1.pdf")
 
 
+def test_text_total_says_how_many_could_not_be_read(cat):
+    from checkers.findings import unreadable
+    broken = clean_result(cat, "broken.pdf")
+    broken.findings = [unreadable("the file is damaged")]
+    last = render([html_result(cat), broken], "text", many=True, cat=cat).rstrip().splitlines()[-1]
+    assert last.startswith("2 resources checked, ") and last.endswith(", 1 could not be read.")
+
+
 def test_text_result_without_a_score_shows_no_band(cat):
     result = clean_result(cat)
     result.scores = {"accessibility": None, "band": "n/a", "oer": {}, "overall": None}
@@ -284,6 +292,13 @@ def test_sarif_uris_for_urls_and_absolute_paths(cat, tmp_path):
     uris = [a["location"]["uri"] for a in run["artifacts"]]
     assert uris[0] == "https://example.org/course/page.html?x=1"
     assert uris[1] == (tmp_path / "a b.html").as_uri() and "%20" in uris[1]
+
+
+def test_sarif_harvested_identifiers_stay_uris(cat):
+    results = [html_result(cat, "oai:demo.example:12#unit-0.html"),
+               clean_result(cat, "moodle:site:course5:mod7:lecture notes.pdf")]
+    uris = [a["location"]["uri"] for a in sarif(cat, results)["runs"][0]["artifacts"]]
+    assert uris == ["oai:demo.example:12#unit-0.html", "moodle:site:course5:mod7:lecture%20notes.pdf"]
 
 
 def test_sarif_clean_resource_has_no_results(cat):
