@@ -36,6 +36,7 @@ from sweeps.cli import main
 
 PROGRESS_FROM = 4          # inputs from which a progress bar is shown on stderr
 MAX_SIBLINGS = 1000        # files beside a media file that are named to the media checker
+MAX_DIRECTORY_FILES = int(os.environ.get("OERLINT_MAX_DIRECTORY_FILES", "10000"))  # one directory typed
 CAPTION_MAX_BYTES = 5 * 2**20
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -74,9 +75,14 @@ def _check_url(text: str) -> str:
 
 def _directory_files(directory: Path) -> list[Path]:
     """Every file under a directory, sorted, skipping hidden files and folders (.git...)."""
+    found: list[Path] = []
     try:
-        found = [p for p in directory.rglob("*")
-                 if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts)]
+        for p in directory.rglob("*"):
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(directory).parts):
+                found.append(p)
+                if len(found) > MAX_DIRECTORY_FILES:   # a typo such as `oerlint check /`
+                    raise InputError(f"{directory}: more than {MAX_DIRECTORY_FILES:,} files; check a "
+                                     "smaller folder (or set OERLINT_MAX_DIRECTORY_FILES)")
     except OSError as exc:
         raise InputError(f"{directory}: cannot read the directory ({exc.strerror or exc})") from None
     if not found:

@@ -261,6 +261,16 @@ def test_exit_2_for_missing_files_and_odd_paths(tmp_path):
     one_line_error(run("check", tmp_path / "empty"), "holds no files")
 
 
+def test_a_directory_with_too_many_files_is_refused_before_any_check(tmp_path, monkeypatch):
+    import sweeps.cli_check
+    monkeypatch.setattr(sweeps.cli_check, "MAX_DIRECTORY_FILES", 3)
+    for n in range(4):
+        (tmp_path / f"page{n}.html").write_text("<p>x</p>")
+    one_line_error(run("check", tmp_path), "more than 3 files")
+    (tmp_path / "page3.html").unlink()
+    assert run("check", tmp_path, "--format", "json").exit_code == 0
+
+
 @pytest.mark.parametrize("url, needle", [("http://", "no host name"), ("ftp://example.org/a.pdf", "only http and https"),
                                          ("https://example.org:99999/", "bad port")])
 def test_exit_2_for_bad_urls(url, needle):
