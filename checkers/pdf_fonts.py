@@ -27,7 +27,8 @@ STANDARD_14 = {"Times-Roman", "Times-Bold", "Times-Italic", "Times-BoldItalic", 
                "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique", "Courier",
                "Courier-Bold", "Courier-Oblique", "Courier-BoldOblique", "Symbol", "ZapfDingbats"}
 # A glyph name that maps to Unicode by the Adobe Glyph List's rules: a plain name ("Aacute",
-# "quoteright", "sigma1"), uniXXXX / uXXXX[XX], ligatures joined by "_", and a ".suffix".
+# "quoteright", "sigma1"), "uni" + 4 hex digits / "u" + 4 to 6 hex digits, ligatures joined
+# by "_", and a ".suffix".
 _PART = r"(?:uni(?:[0-9A-F]{4})+|u[0-9A-F]{4,6}|[A-Za-z]+1?)"
 _GLYPH_NAME = re.compile(rf"^{_PART}(?:_{_PART})*(?:\.[A-Za-z0-9_]+)?$")
 DIFFERENCES_ITEMS = 512   # a simple font has at most 256 codes; the rest is junk
